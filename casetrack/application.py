@@ -1,0 +1,147 @@
+"""The application service: records facts and reads dossiers, persistence chosen by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, Final
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import JSONTranscoder
+
+from casetrack.calendar import WorkingCalendar
+from casetrack.dossier import Dossier, dossier_id, fold, replay
+from casetrack.facts import Facts, Snapshot
+from casetrack.ledger import LEDGER_ID, ExtractLedger
+from casetrack.measures import Measure, measure_all
+from casetrack.persistence import DEFAULT_URL, Database, parse_url
+from casetrack.rules import RuleSet, default_rule_set
+from casetrack.transcodings import register_transcodings
+
+#: Notifications read per page when folding the whole store.
+PAGE_SIZE: Final = 5000
+
+
+class DossierTracker(Application[UUID]):
+    """Records PIAF facts as dossier event streams and measures engagements 17 to 19."""
+
+    name = "casetrack"
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        rule_set: RuleSet | None = None,
+        calendar: WorkingCalendar | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.database: Database = parse_url(url)
+        self.rule_set = rule_set or default_rule_set()
+        self.calendar = calendar or WorkingCalendar()
+        settings = self.database.eventsourcing_env()
+        settings.update(env or {})
+        super().__init__(env=settings)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Register eventsourcing's transcodings and casetrack's date."""
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- writing ---------------------------------------------------------------
+
+    def record(self, number: str, snapshot: Snapshot, known_on: date) -> int:
+        """Record a PIAF snapshot of one dossier; return the number of new events."""
+        dossier = self.dossier(number)
+        if dossier is None:
+            dossier = open_dossier(number, snapshot, known_on)
+        else:
+            dossier.record(snapshot, known_on)
+        return len(self.save(dossier))
+
+    def record_transfer(
+        self, number: str, ordered_on: date, batch: str | None, known_on: date
+    ) -> int:
+        """Record a TOPVIR transfer order; return the number of new events."""
+        dossier = self.dossier(number)
+        if dossier is None:
+            msg = f"dossier {number} is unknown: ingest the PIAF extract that files it first"
+            raise KeyError(msg)
+        dossier.record_transfer(ordered_on, batch, known_on)
+        return len(self.save(dossier))
+
+    # -- reading ---------------------------------------------------------------
+
+    def dossier(self, number: str) -> Dossier | None:
+        """The current dossier, or None when PIAF never reported it."""
+        try:
+            found: Dossier = self.repository.get(dossier_id(number))
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def history(self, number: str) -> list[Any]:
+        """Every stored event of a dossier, oldest first."""
+        return list(self.events.get(dossier_id(number)))
+
+    def facts(self, number: str, known_at: date | None = None) -> Facts | None:
+        """The dossier's facts, with everything known or only what was known at `known_at`."""
+        if known_at is None:
+            dossier = self.dossier(number)
+        else:
+            dossier = replay(self.history(number), known_at)
+        return None if dossier is None else dossier.facts
+
+    def measures(self, number: str, as_of: date, known_at: date | None = None) -> list[Measure]:
+        """The dossier's measures at `as_of`, from the facts known at `known_at`."""
+        facts = self.facts(number, known_at)
+        if facts is None:
+            return []
+        return measure_all(facts, self.rule_set, self.calendar, as_of)
+
+    def all_facts(self, known_at: date | None = None) -> Iterator[Facts]:
+        """Facts of every dossier, folded from the notification log, sorted by number."""
+        dossiers: dict[UUID, Dossier] = {}
+        for domain_event in self.iter_events():
+            fold(dossiers, domain_event, known_at)
+        return iter(sorted((d.facts for d in dossiers.values()), key=lambda f: f.number))
+
+    def iter_events(self, start: int = 1) -> Iterator[Any]:
+        """Every stored dossier event in recording order, read in pages."""
+        for notification in self.iter_notifications(start):
+            yield self.mapper.to_domain_event(notification)
+
+    def iter_notifications(self, start: int = 1) -> Iterator[Any]:
+        """Every stored notification from `start`, read in pages."""
+        position = start
+        while True:
+            page = self.recorder.select_notifications(position, PAGE_SIZE)
+            if not page:
+                return
+            yield from page
+            position = page[-1].id + 1
+
+    def ledger(self) -> ExtractLedger:
+        """The extract ledger (new and unsaved when nothing was ingested yet)."""
+        try:
+            found: ExtractLedger = self.repository.get(LEDGER_ID)
+        except AggregateNotFoundError:
+            return ExtractLedger()
+        return found
+
+    def default_as_of(self) -> date | None:
+        """The latest extraction date ingested: measures.md's default evaluation date."""
+        return self.ledger().latest_extraction
+
+
+def open_dossier(number: str, snapshot: Snapshot, known_on: date) -> Dossier:
+    """Create a dossier from the first row that reports it."""
+    dossier = Dossier(
+        number=number,
+        section=snapshot.section,
+        prestation=snapshot.prestation,
+        filed_on=snapshot.filed_on,
+        known_on=known_on,
+    )
+    dossier.record(snapshot, known_on)
+    return dossier

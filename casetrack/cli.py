@@ -1,0 +1,219 @@
+"""The `casetrack` command line: core commands here, others plugged in by entry points."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TextIO
+
+from eventsourcing.persistence import PersistenceError
+
+from casetrack.application import DossierTracker
+from casetrack.errors import (
+    EXIT_INTERNAL,
+    CasetrackError,
+    InputRefused,
+    StoreUnavailable,
+    exit_code,
+)
+from casetrack.history import history_lines
+from casetrack.measures import measure_all
+from casetrack.output import MEASURE_COLUMNS, measure_row, write_rows, write_table
+from casetrack.persistence import DEFAULT_URL, mask_url
+from casetrack.rules import default_rule_set, load_rule_set
+
+Handler = Callable[[argparse.Namespace], int]
+PLUGIN_GROUP = "casetrack.commands"
+
+
+def iso_date(text: str) -> date:
+    """Parse an `AAAA-MM-JJ` argument."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not a date; write AAAA-MM-JJ, e.g. 2025-03-14"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """`--db`, else $CASETRACK_DB, else the embedded SQLite default."""
+    return str(args.db or os.environ.get("CASETRACK_DB") or DEFAULT_URL)
+
+
+def open_tracker(args: argparse.Namespace) -> DossierTracker:
+    """The application for the chosen database, rule set and calendar."""
+    rules = getattr(args, "rules", None)
+    rule_set = load_rule_set(Path(rules)) if rules else default_rule_set()
+    url = database_url(args)
+    try:
+        return DossierTracker(url, rule_set=rule_set)
+    except PersistenceError as exc:
+        raise store_error(url, exc) from exc
+
+
+def store_error(url: str, exc: BaseException) -> StoreUnavailable:
+    """Translate a database error into a message that says what to do (password masked)."""
+    detail = mask_url(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    msg = (
+        f"database {mask_url(url)}: {detail}. Check that the server runs and the URL is right "
+        "(--db or CASETRACK_DB); if another job holds the store, wait for it and run again."
+    )
+    return StoreUnavailable(msg)
+
+
+@contextmanager
+def output_stream(path: str | None) -> Iterator[TextIO]:
+    """Write to a file when given, else to stdout."""
+    if path is None:
+        yield sys.stdout
+        return
+    with Path(path).open("w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def evaluation_dates(tracker: DossierTracker, as_of: date | None, known_at: date | None) -> date:
+    """measures.md: `as_of` defaults to K when known at K, else to the latest extraction."""
+    if as_of is not None:
+        return as_of
+    if known_at is not None:
+        return known_at
+    latest = tracker.default_as_of()
+    if latest is None:
+        msg = (
+            "nothing ingested yet, so there is no default evaluation date: give --as-of AAAA-MM-JJ"
+        )
+        raise InputRefused(msg)
+    return latest
+
+
+def cmd_measures(args: argparse.Namespace) -> int:
+    """Per-dossier measures, exactly the spec's columns."""
+    tracker = open_tracker(args)
+    as_of = evaluation_dates(tracker, args.as_of, args.known_at)
+    rows = (
+        measure_row(facts, m)
+        for facts in tracker.all_facts(args.known_at)
+        for m in measure_all(facts, tracker.rule_set, tracker.calendar, as_of)
+    )
+    with output_stream(args.output) as out:
+        write_rows(rows, MEASURE_COLUMNS, out, args.format)
+    return 0
+
+
+def cmd_dossier(args: argparse.Namespace) -> int:
+    """One dossier's history and its measures."""
+    tracker = open_tracker(args)
+    events = tracker.history(args.number)
+    if not events:
+        msg = (
+            f"dossier {args.number} is unknown: check the number, "
+            "or ingest the extract that files it"
+        )
+        raise InputRefused(msg)
+    as_of = evaluation_dates(tracker, args.as_of, args.known_at)
+    out = sys.stdout
+    out.write(f"Dossier {args.number}\n\nHistorique\n")
+    write_table(history_lines(events), ("Fait", "Valeur", "Connu le", "Remplace"), out)
+    facts = tracker.facts(args.number, args.known_at)
+    out.write(f"\nMesures au {as_of.isoformat()}")
+    out.write(f" (connu au {args.known_at.isoformat()})\n" if args.known_at else "\n")
+    if facts is None:
+        out.write("(dossier pas encore connu à cette date)\n")
+        return 0
+    measures = measure_all(facts, tracker.rule_set, tracker.calendar, as_of)
+    table = [
+        [
+            str(m.engagement),
+            _cell(m.start),
+            _cell(m.stop),
+            _cell(m.due),
+            "" if m.elapsed is None else str(m.elapsed),
+            str(m.status) + (" (à risque)" if m.at_risk else ""),
+        ]
+        for m in measures
+    ]
+    write_table(table, ("Engagement", "Début", "Fin", "Échéance", "Délai", "Statut"), out)
+    return 0
+
+
+def _cell(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command, plugins included."""
+    parser = argparse.ArgumentParser(
+        prog="casetrack",
+        description="QualiPARIS engagements 17-19 of the CASVP sections, from PIAF extracts.",
+        epilog="Exit codes: 0 done; 1 internal error (a bug: please report it); "
+        "2 input refused (file, argument); 3 database unreachable or busy.",
+    )
+    parser.add_argument("--db", help=f"database URL (default: $CASETRACK_DB, else {DEFAULT_URL})")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("measures", help="per-dossier measures (csv or json)")
+    _evaluation_options(p)
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--output", help="write to this file instead of stdout")
+    p.add_argument("--rules", help="a rule set TOML file (default: CASVP-2014-05)")
+    p.set_defaults(handler=cmd_measures)
+
+    p = commands.add_parser("dossier", help="one dossier's history and measures")
+    p.add_argument("number", help="PIAF dossier number")
+    _evaluation_options(p)
+    p.add_argument("--rules", help="a rule set TOML file (default: CASVP-2014-05)")
+    p.set_defaults(handler=cmd_dossier)
+
+    for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        plugin.load()(commands)
+    return parser
+
+
+def _evaluation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=iso_date, help="evaluation date (default: latest extract)")
+    p.add_argument("--known-at", type=iso_date, help="use only facts known on or before this date")
+
+
+def say(message: str) -> None:
+    """Print a message for the user on stderr."""
+    sys.stderr.write(message + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors print a message that says what to do."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except CasetrackError as exc:
+        say(f"casetrack: error: {exc}")
+        return exit_code(exc)
+    except PersistenceError as exc:
+        error = store_error(database_url(args), exc)
+        say(f"casetrack: error: {error}")
+        return exit_code(error)
+    except KeyboardInterrupt:
+        say("casetrack: interrupted; what was committed stays, run again to resume")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("CASETRACK_DEBUG"):
+            raise
+        # Last resort: name the bug without echoing values, which may hold personal data.
+        say(
+            f"casetrack: internal error ({type(exc).__name__}); please report it, "
+            "and rerun with CASETRACK_DEBUG=1 for the traceback"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""The Dossier aggregate: one event stream per PIAF dossier, facts accepted in any order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Final
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from casetrack.facts import Facts, Snapshot
+
+#: Namespace of dossier stream ids: uuid5(namespace, PIAF number) never changes.
+DOSSIER_NAMESPACE: Final = UUID("6f1c7a52-3b8e-5d4a-9c1e-0a2b4c6d8e10")
+
+#: Facts that can be withdrawn (a date emptied in PIAF), with the Facts fields they clear.
+CLEARABLE: Final[dict[str, tuple[str, ...]]] = {
+    "first_info": ("first_info_on",),
+    "second_info": ("second_info_on",),
+    "completed": ("completed_on",),
+    "decision": ("decided_on", "notified_on", "outcome"),
+    "payment": ("ordered_on", "batch"),
+    "closed": ("closed_on",),
+}
+
+
+def dossier_id(number: str) -> UUID:
+    """The stream id of a PIAF dossier number."""
+    return uuid5(DOSSIER_NAMESPACE, number)
+
+
+class Dossier(Aggregate):
+    """One aid dossier: what PIAF and TOPVIR said about it, and when casetrack learnt it.
+
+    Every event carries `known_on`, the extraction date of the file that reported it.
+    Recording a value already recorded emits nothing; a different value is a
+    correction (a new event; the old one stays in the stream); an emptied date is
+    a `FactCleared` correction.
+    """
+
+    @staticmethod
+    def create_id(number: str) -> UUID:
+        """Derive the stream id from the PIAF number."""
+        return dossier_id(number)
+
+    @event("Filed")
+    def __init__(
+        self, number: str, section: str, prestation: str, filed_on: date, known_on: date
+    ) -> None:
+        self.facts = Facts(number=number, section=section, prestation=prestation, filed_on=filed_on)
+        self.known_on = known_on
+
+    # -- commands ------------------------------------------------------------
+
+    def record(self, snapshot: Snapshot, known_on: date) -> None:
+        """Record what a PIAF row says; only facts that differ give events."""
+        facts = self.facts
+        filing = (snapshot.section, snapshot.prestation, snapshot.filed_on)
+        if filing != (facts.section, facts.prestation, facts.filed_on):
+            self._filing_corrected(*filing, known_on=known_on)
+        self._record_date("first_info", facts.first_info_on, snapshot.first_info_on, known_on)
+        self._record_date("second_info", facts.second_info_on, snapshot.second_info_on, known_on)
+        self._record_date("completed", facts.completed_on, snapshot.completed_on, known_on)
+        decision = (snapshot.decided_on, snapshot.notified_on, snapshot.outcome)
+        if decision != (facts.decided_on, facts.notified_on, facts.outcome):
+            if decision == (None, None, None):
+                self._fact_cleared("decision", known_on)
+            else:
+                self._decision_notified(*decision, known_on=known_on)
+        self._record_piaf_payment(snapshot.ordered_on, known_on)
+        if snapshot.closed and facts.closed_on is None:
+            self._closed(known_on)
+        elif not snapshot.closed and facts.closed_on is not None:
+            self._fact_cleared("closed", known_on)
+
+    def record_transfer(self, ordered_on: date, batch: str | None, known_on: date) -> None:
+        """Record a TOPVIR transfer order, unless an earlier or same-day one is recorded."""
+        recorded = self.facts.ordered_on
+        if recorded is None or ordered_on < recorded:
+            self._payment_ordered(ordered_on, batch, known_on)
+
+    def _record_date(self, fact: str, old: date | None, new: date | None, known_on: date) -> None:
+        if new == old:
+            return
+        if new is None:
+            self._fact_cleared(fact, known_on)
+        else:
+            _DATE_EVENTS[fact](self, new, known_on)
+
+    def _record_piaf_payment(self, ordered_on: date | None, known_on: date) -> None:
+        facts = self.facts
+        if ordered_on is None:
+            # An empty DATE_VIREMENT withdraws only a date PIAF itself gave: transfers
+            # that came through TOPVIR (with a batch) are not PIAF's to retract.
+            if facts.ordered_on is not None and facts.batch is None:
+                self._fact_cleared("payment", known_on)
+        elif ordered_on != facts.ordered_on:
+            self._payment_ordered(ordered_on, None, known_on)
+
+    # -- events --------------------------------------------------------------
+
+    @event("FilingCorrected")
+    def _filing_corrected(
+        self, section: str, prestation: str, filed_on: date, known_on: date
+    ) -> None:
+        self._set(known_on, section=section, prestation=prestation, filed_on=filed_on)
+
+    @event("FirstInfoSent")
+    def _first_info_sent(self, sent_on: date, known_on: date) -> None:
+        self._set(known_on, first_info_on=sent_on)
+
+    @event("SecondInfoSent")
+    def _second_info_sent(self, sent_on: date, known_on: date) -> None:
+        self._set(known_on, second_info_on=sent_on)
+
+    @event("Completed")
+    def _completed(self, completed_on: date, known_on: date) -> None:
+        self._set(known_on, completed_on=completed_on)
+
+    @event("DecisionNotified")
+    def _decision_notified(
+        self,
+        decided_on: date | None,
+        notified_on: date | None,
+        outcome: str | None,
+        known_on: date,
+    ) -> None:
+        self._set(known_on, decided_on=decided_on, notified_on=notified_on, outcome=outcome)
+
+    @event("PaymentOrdered")
+    def _payment_ordered(self, ordered_on: date, batch: str | None, known_on: date) -> None:
+        self._set(known_on, ordered_on=ordered_on, batch=batch)
+
+    @event("Closed")
+    def _closed(self, known_on: date) -> None:
+        # measures.md: a Closed fact is dated by the extraction date that first reported CLASSE.
+        self._set(known_on, closed_on=known_on)
+
+    @event("FactCleared")
+    def _fact_cleared(self, fact: str, known_on: date) -> None:
+        self._set(known_on, **dict.fromkeys(CLEARABLE[fact]))
+
+    def _set(self, known_on: date, **changes: Any) -> None:
+        self.facts = self.facts.replace(**changes)
+        self.known_on = max(self.known_on, known_on)
+
+
+_DATE_EVENTS: Final = {
+    "first_info": Dossier._first_info_sent,
+    "second_info": Dossier._second_info_sent,
+    "completed": Dossier._completed,
+}
+
+
+def known_on_of(domain_event: object) -> date:
+    """The `known_on` every dossier event carries."""
+    known_on: date = vars(domain_event)["known_on"]
+    return known_on
+
+
+def fold(dossiers: dict[UUID, Dossier], domain_event: object, known_at: date | None) -> None:
+    """Apply one stored event to the dossier it belongs to, if known at `known_at`.
+
+    Events of other aggregates are ignored; a dossier appears with its `Filed` event.
+    """
+    if not isinstance(domain_event, Dossier.Event):
+        return
+    if known_at is not None and known_on_of(domain_event) > known_at:
+        return
+    current = dossiers.get(domain_event.originator_id)
+    if current is None:
+        if isinstance(domain_event, Aggregate.Created):
+            created = domain_event.mutate(None)
+            if isinstance(created, Dossier):
+                dossiers[created.id] = created
+        return
+    # apply() rather than mutate(): skipping later-known events leaves gaps in
+    # the version sequence, which mutate() would (rightly, elsewhere) refuse.
+    domain_event.apply(current)
+    current.version = domain_event.originator_version
+
+
+def replay(events: Iterable[object], known_at: date | None = None) -> Dossier | None:
+    """Rebuild one dossier from its events, keeping only those known on or before `known_at`.
+
+    Returns None when the dossier itself was not yet known at `known_at`.
+    """
+    dossiers: dict[UUID, Dossier] = {}
+    for domain_event in events:
+        fold(dossiers, domain_event, known_at)
+    return next(iter(dossiers.values()), None)

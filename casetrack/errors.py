@@ -1,0 +1,37 @@
+"""Domain errors: each carries a message a user can act on."""
+
+
+class CasetrackError(Exception):
+    """Base class of every error casetrack raises on purpose."""
+
+
+class CalendarRangeError(CasetrackError):
+    """A date falls outside the years the working-day calendar covers."""
+
+
+class RuleSetError(CasetrackError):
+    """A rule set file is missing, unreadable or inconsistent."""
+
+
+class ConfigurationError(CasetrackError):
+    """A database URL or another setting cannot be used."""
+
+
+class InputRefused(CasetrackError):
+    """An input (file, argument) cannot be used at all; nothing of it was written."""
+
+
+class StoreUnavailable(CasetrackError):
+    """The database cannot be reached, or another job holds it for too long."""
+
+
+#: Exit codes of the command line, documented in the README.
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_REFUSED = 2
+EXIT_STORE = 3
+
+
+def exit_code(error: CasetrackError) -> int:
+    """The exit code the command line gives for an error."""
+    return EXIT_STORE if isinstance(error, StoreUnavailable) else EXIT_REFUSED

@@ -1,0 +1,89 @@
+"""A dossier's history as lines a person reads: each fact, its value, when it was known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, Final
+
+from casetrack.dossier import Dossier, known_on_of
+
+#: French labels of facts, as the sections name them.
+FACT_LABELS: Final = {
+    "Filed": "Dépôt",
+    "FilingCorrected": "Dépôt",
+    "FirstInfoSent": "Première info",
+    "SecondInfoSent": "Deuxième info",
+    "Completed": "Dossier complet",
+    "DecisionNotified": "Décision",
+    "PaymentOrdered": "Virement",
+    "Closed": "Classement sans suite",
+}
+CLEARED_LABELS: Final = {
+    "first_info": "Première info",
+    "second_info": "Deuxième info",
+    "completed": "Dossier complet",
+    "decision": "Décision",
+    "payment": "Virement",
+    "closed": "Classement sans suite",
+}
+
+
+def describe(event: Any) -> tuple[str, str, str]:
+    """(fact key, French label, value) of one dossier event."""
+    kind = type(event).__name__
+    if kind == "FactCleared":
+        return event.fact, CLEARED_LABELS[event.fact], "(effacé)"
+    key = _KEYS.get(kind, kind)
+    return key, FACT_LABELS[kind], _value(kind, event)
+
+
+_KEYS: Final = {
+    "Filed": "filing",
+    "FilingCorrected": "filing",
+    "FirstInfoSent": "first_info",
+    "SecondInfoSent": "second_info",
+    "Completed": "completed",
+    "DecisionNotified": "decision",
+    "PaymentOrdered": "payment",
+    "Closed": "closed",
+}
+
+
+def _value(kind: str, e: Any) -> str:
+    if kind in ("Filed", "FilingCorrected"):
+        return f"{_d(e.filed_on)} section {e.section} {e.prestation}"
+    if kind in ("FirstInfoSent", "SecondInfoSent"):
+        return _d(e.sent_on)
+    if kind == "Completed":
+        return _d(e.completed_on)
+    if kind == "DecisionNotified":
+        return f"{e.outcome or '?'} décidée {_d(e.decided_on)} notifiée {_d(e.notified_on)}"
+    if kind == "PaymentOrdered":
+        return _d(e.ordered_on) + (f" lot {e.batch}" if e.batch else "")
+    return _d(e.known_on)
+
+
+def _d(value: date | None) -> str:
+    return value.isoformat() if value else "?"
+
+
+def history_lines(events: Iterable[Any]) -> list[Sequence[str]]:
+    """Rows (fact, value, known on, value it replaces) of a dossier's events."""
+    last: dict[str, str] = {}
+    rows: list[Sequence[str]] = []
+    for event in events:
+        if not isinstance(event, Dossier.Event):
+            continue
+        key, label, value = describe(event)
+        replaced = last.get(key, "")
+        rows.append((label, value, known_on_of(event).isoformat(), replaced))
+        last[key] = value
+    return rows
+
+
+def one_line(events: Iterable[Any]) -> str:
+    """The whole history on one line, for audit samples."""
+    return "; ".join(
+        f"{label} {value} (connu {known})" for label, value, known, _ in history_lines(events)
+    )

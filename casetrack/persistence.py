@@ -1,0 +1,102 @@
+"""One database URL chooses where events live: an embedded SQLite file or PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from attrs import frozen
+
+from casetrack.errors import ConfigurationError
+
+DEFAULT_URL: Final = "sqlite:///casetrack.sqlite"
+_PASSWORD_IN_URL: Final = re.compile(r"(?P<head>://[^:/@\s]*:)(?P<password>[^@\s]*)(?=@)")
+
+
+@frozen
+class Database:
+    """A parsed database URL."""
+
+    url: str
+    backend: str  # "sqlite" or "postgresql"
+    path: Path | None = None  # SQLite file; None for in-memory
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = ""
+
+    @property
+    def masked(self) -> str:
+        """The URL with its password hidden, for logs and messages."""
+        return mask_url(self.url)
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """Environment for eventsourcing's core SQLite or PostgreSQL recorders."""
+        if self.backend == "sqlite":
+            name = str(self.path) if self.path else "file::memory:?mode=memory&cache=shared"
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": name,
+                # A concurrent writer waits this long (seconds) for the lock, then fails.
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",
+        }
+        if self.schema:
+            env["POSTGRES_SCHEMA"] = self.schema
+        return env
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a URL (`postgresql://u:***@h/db`)."""
+    return _PASSWORD_IN_URL.sub(r"\g<head>***", url)
+
+
+def parse_url(url: str) -> Database:
+    """Parse `sqlite:///path.sqlite` or `postgresql://user:pw@host:port/db[?schema=s]`."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme == "sqlite":
+        # sqlite:///relative.sqlite and sqlite:////absolute.sqlite, as SQLAlchemy spells them.
+        raw = url.split(":///", 1)[1] if ":///" in url else ""
+        if raw in ("", ":memory:"):
+            return Database(url=url, backend="sqlite", path=None)
+        return Database(url=url, backend="sqlite", path=Path(unquote(raw)))
+    if scheme in ("postgresql", "postgres"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            msg = f"{mask_url(url)}: no database name; write postgresql://user@host:5432/dbname"
+            raise ConfigurationError(msg)
+        try:
+            port = parts.port or 5432
+        except ValueError as exc:
+            msg = f"{mask_url(url)}: the port is not a number"
+            raise ConfigurationError(msg) from exc
+        query = parse_qs(parts.query)
+        return Database(
+            url=url,
+            backend="postgresql",
+            host=parts.hostname or "127.0.0.1",
+            port=port,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            dbname=dbname,
+            schema=query.get("schema", [""])[0],
+        )
+    msg = (
+        f"{mask_url(url)}: unsupported database URL; use sqlite:///path.sqlite "
+        "or postgresql://user@host:5432/dbname"
+    )
+    raise ConfigurationError(msg)
