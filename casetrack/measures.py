@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Final
 
 from attrs import frozen
 
 from casetrack.calendar import WorkingCalendar
+from casetrack.clocks import Clock, check_covered, clock_of, days_left, elapsed_between
 from casetrack.facts import Facts
 from casetrack.rules import Engagement, RuleSet
 
@@ -61,39 +62,40 @@ def measure(
 
     The first matching step of measures.md ("Per dossier, step by step") decides.
     """
-    number = engagement.number
-    not_applicable = Measure(number, Status.NOT_APPLICABLE)
-    # 1. Prestation outside the rule set.
-    if facts.prestation not in engagement.prestations:
-        return not_applicable
-    # 2. The engagement's own exclusions.
-    if _excluded(facts, engagement, as_of):
-        return not_applicable
-    # 3. The clock has not started.
-    start = _first_known(facts, engagement.start)
-    if start is None or start > as_of:
+    clock = clock_of(facts, engagement, calendar)
+    return measure_clock(clock, engagement, calendar.for_section(facts.section), as_of)
+
+
+def measure_clock(
+    clock: Clock, engagement: Engagement, cal: WorkingCalendar, as_of: date
+) -> Measure | None:
+    """Evaluate a clock at `as_of` (with the dossier section's calendar)."""
+    state = clock.state_at(as_of)
+    if state is None:
         return None
-    cal = calendar.for_section(facts.section)
-    stop = _first_known(facts, engagement.stop)
-    _check_covered(cal, start, stop, as_of)
-    due = _due(engagement, cal, start)
-    # 4. The clock stopped.
-    if stop is not None and stop <= as_of:
-        if stop < start:
-            return Measure(number, Status.INVALID, start=start, stop=stop, due=due)
-        elapsed = _elapsed(engagement, cal, start, stop)
-        met = stop <= due if engagement.roll_due_forward else elapsed <= engagement.limit
-        status = Status.MET if met else Status.BREACHED
-        return Measure(number, status, start=start, stop=stop, due=due, elapsed=elapsed)
-    # 5. Closed without decision: open clocks are no longer measured.
-    if facts.closed_on is not None and facts.closed_on <= as_of:
-        return not_applicable
-    # 6. Open clock, counted as if it stopped on as_of.
-    elapsed = _elapsed(engagement, cal, start, as_of)
-    left = _days_left(engagement, cal, as_of, due)
-    late = as_of > due if engagement.roll_due_forward else elapsed > engagement.limit
-    status = Status.OVERDUE if late else Status.PENDING
-    return Measure(number, status, start=start, due=due, elapsed=elapsed, days_left=left)
+    status = Status(state)
+    number = clock.engagement
+    if status is Status.NOT_APPLICABLE:
+        return Measure(number, status)
+    assert clock.start is not None and clock.due is not None  # started clocks have both
+    if status in STOPPED:
+        return Measure(
+            number,
+            status,
+            start=clock.start,
+            stop=clock.stop,
+            due=clock.due,
+            elapsed=clock.elapsed,
+        )
+    check_covered(cal, as_of)
+    return Measure(
+        number,
+        status,
+        start=clock.start,
+        due=clock.due,
+        elapsed=elapsed_between(engagement, cal, clock.start, as_of),
+        days_left=days_left(engagement, cal, as_of, clock.due),
+    )
 
 
 def measure_all(
@@ -102,55 +104,3 @@ def measure_all(
     """Evaluate every engagement of a rule set, in engagement order; unstarted clocks omitted."""
     measures = (measure(facts, e, calendar, as_of) for e in rule_set.ordered)
     return [m for m in measures if m is not None]
-
-
-def _first_known(facts: Facts, names: tuple[str, ...]) -> date | None:
-    for name in names:
-        value = facts.fact_date(name)
-        if value is not None:
-            return value
-    return None
-
-
-def _excluded(facts: Facts, engagement: Engagement, as_of: date) -> bool:
-    if facts.outcome in engagement.not_applicable_after_outcome:
-        decided = facts.decision_date
-        if decided is not None and decided <= as_of:
-            return True
-    if engagement.not_applicable_without_stop_once:
-        stop = _first_known(facts, engagement.stop)
-        if stop is None or stop > as_of:
-            for name in engagement.not_applicable_without_stop_once:
-                happened = facts.fact_date(name)
-                if happened is not None and happened <= as_of:
-                    return True
-    return False
-
-
-def _check_covered(cal: WorkingCalendar, *days: date | None) -> None:
-    # measures.md: a date outside the calendar's years is an error, never a silent guess,
-    # even for calendar-day engagements that otherwise never consult the calendar.
-    for day in days:
-        if day is not None:
-            cal.is_working_day(day)
-
-
-def _due(engagement: Engagement, cal: WorkingCalendar, start: date) -> date:
-    if engagement.unit == "working_days":
-        return cal.add_working_days(start, engagement.limit)
-    due = start + timedelta(days=engagement.limit)
-    if engagement.roll_due_forward and not cal.is_working_day(due):
-        due = cal.add_working_days(due, 1)
-    return due
-
-
-def _elapsed(engagement: Engagement, cal: WorkingCalendar, start: date, stop: date) -> int:
-    if engagement.unit == "working_days":
-        return cal.working_days_between(start, stop)
-    return (stop - start).days
-
-
-def _days_left(engagement: Engagement, cal: WorkingCalendar, as_of: date, due: date) -> int:
-    if engagement.unit == "working_days":
-        return cal.working_days_between(as_of, due)
-    return (due - as_of).days

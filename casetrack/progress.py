@@ -28,7 +28,7 @@ class Progress:
         self.every = every
         self.done = 0
         self._started = time.monotonic()
-        self._shown = 0.0
+        self._shown = self._started
         self._tty = self.stream.isatty()
 
     def advance(self, n: int = 1) -> None:

@@ -83,6 +83,7 @@ def default_rule_set() -> RuleSet:
 def parse_rule_set(data: dict[str, Any], *, source: str) -> RuleSet:
     """Build a rule set from parsed TOML, checking every field."""
     try:
+        _known_keys(data, _RULE_SET_KEYS, "rule set")
         roll = _typed(data.get("roll_due_forward", False), bool, "roll_due_forward")
         engagements = tuple(_engagement(item, roll) for item in data["engagements"])
         rule_set = RuleSet(
@@ -104,20 +105,50 @@ def parse_rule_set(data: dict[str, Any], *, source: str) -> RuleSet:
     return rule_set
 
 
+_RULE_SET_KEYS: Final = frozenset(
+    {"id", "title", "effective_from", "roll_due_forward", "engagements"}
+)
+_ENGAGEMENT_KEYS: Final = frozenset(
+    {
+        "number",
+        "label",
+        "start",
+        "stop",
+        "limit",
+        "unit",
+        "prestations",
+        "roll_due_forward",
+        "not_applicable_without_stop_once",
+        "not_applicable_after_outcome",
+    }
+)
+
+
+def _known_keys(table: dict[str, Any], allowed: frozenset[str], where: str) -> None:
+    # A misspelt key silently ignored would measure against the file's intent.
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        msg = f"{where}: unknown keys {unknown}; allowed keys are {sorted(allowed)}"
+        raise ValueError(msg)
+
+
 def _engagement(item: dict[str, Any], roll_default: bool) -> Engagement:
     number = _typed(item["number"], int, "number")
+    _known_keys(item, _ENGAGEMENT_KEYS, f"engagement {number}")
     unit = item["unit"]
     if unit not in UNITS:
         msg = f"engagement {number}: unit must be one of {UNITS}, not {unit!r}"
         raise ValueError(msg)
     facts = {
-        key: tuple(_facts(item.get(key, []), f"engagement {number}: {key}"))
+        key: tuple(_facts(_list(item.get(key, []), key), f"engagement {number}: {key}"))
         for key in ("start", "stop", "not_applicable_without_stop_once")
     }
     if not facts["start"] or not facts["stop"]:
         msg = f"engagement {number}: start and stop need at least one fact"
         raise ValueError(msg)
-    outcomes = frozenset(item.get("not_applicable_after_outcome", []))
+    outcomes = frozenset(
+        _list(item.get("not_applicable_after_outcome", []), "not_applicable_after_outcome")
+    )
     if not outcomes <= OUTCOMES:
         msg = f"engagement {number}: outcomes must be among {sorted(OUTCOMES)}"
         raise ValueError(msg)
@@ -132,11 +163,21 @@ def _engagement(item: dict[str, Any], roll_default: bool) -> Engagement:
         stop=facts["stop"],
         limit=limit,
         unit=unit,
-        prestations=frozenset(_typed(p, str, "prestations") for p in item["prestations"]),
+        prestations=frozenset(
+            _typed(p, str, "prestations") for p in _list(item["prestations"], "prestations")
+        ),
         roll_due_forward=_typed(item.get("roll_due_forward", roll_default), bool, "roll"),
         not_applicable_without_stop_once=facts["not_applicable_without_stop_once"],
         not_applicable_after_outcome=outcomes,
     )
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    # A bare string would otherwise be read letter by letter ("PL" as "P" and "L").
+    if not isinstance(value, list):
+        msg = f'{key} must be a list, such as ["PL", "CSP"], not {value!r}'
+        raise TypeError(msg)
+    return value
 
 
 def _facts(names: list[Any], where: str) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from casetrack.dossier import Dossier, dossier_id, replay
 from casetrack.application import open_dossier
+from casetrack.dossier import Dossier, dossier_id, replay
 from casetrack.facts import Snapshot
 
 K1, K2, K3 = date(2025, 3, 7), date(2025, 3, 14), date(2025, 3, 21)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from casetrack.calendar import WorkingCalendar
+from casetrack.errors import CalendarRangeError
 from casetrack.facts import Facts
 from casetrack.measures import Measure, Status, measure, measure_all
 from casetrack.rules import Engagement, RuleSet, default_rule_set, parse_rule_set
@@ -1011,3 +1014,23 @@ def test_measure_all_omits_clocks_that_have_not_started() -> None:
     result = measure_all(facts, RULES, CALENDAR, date(2024, 6, 11))
 
     assert [(m.engagement, m.status) for m in result] == [(19, Status.PENDING)]
+
+
+# --- Dates outside the calendar's covered years ----------------------------------------------
+
+CALENDAR_2020_2024 = WorkingCalendar(first_year=2020, last_year=2024)
+
+
+def test_working_day_start_before_the_calendar_years_is_an_error() -> None:
+    facts = dossier(first_info_on=date(2019, 12, 20), second_info_on=date(2020, 1, 3))
+
+    with pytest.raises(CalendarRangeError, match="2019-12-20"):
+        measured(facts, 19, as_of=date(2020, 2, 1), calendar=CALENDAR_2020_2024)
+
+
+def test_calendar_day_stop_after_the_calendar_years_is_an_error() -> None:
+    facts = dossier(completed_on=date(2024, 12, 20), notified_on=date(2025, 1, 3))
+
+    # Calendar days need no working-day table, but the spec forbids a silent guess.
+    with pytest.raises(CalendarRangeError, match="2025-01"):
+        measured(facts, 17, as_of=date(2025, 1, 10), calendar=CALENDAR_2020_2024)

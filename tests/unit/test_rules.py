@@ -214,3 +214,13 @@ def test_prestations_given_as_one_string_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(RuleSetError, match=r"prestations"):
         load_rule_set(write(tmp_path, text))
+
+
+def test_misspelt_engagement_key_is_refused(tmp_path: Path) -> None:
+    # Silently ignoring "roll_due_foward" would measure without rolling, against the file's intent.
+    text = VALID_TOML.format(limit=10).replace(
+        "limit = 15", "limit = 15\nroll_due_foward = true", 1
+    )
+
+    with pytest.raises(RuleSetError, match=r"roll_due_foward"):
+        load_rule_set(write(tmp_path, text))

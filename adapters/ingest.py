@@ -1,0 +1,365 @@
+"""Ingestion of PIAF extracts and TOPVIR files into dossier streams: idempotent, batched.
+
+Each file is read twice. The first pass only splits rows, digests their mapped fields
+and finds dossier numbers repeated with different values, so a file refused for
+unreadable bytes, or a dossier quarantined for conflicting rows, has written nothing.
+The second pass skips rows whose digest equals the dossier's last one, converts the
+others, and saves their events in batches (one transaction per batch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from adapters.errors import RowError
+from adapters.locking import ingest_lock
+from adapters.mapping import DEFAULT_MAPPING, Mapping
+from adapters.piaf_reader import PiafReader
+from adapters.rowstate import QuarantinedRow, RowStateStore
+from adapters.summary import IngestSummary
+from adapters.textfile import RawRow
+from adapters.topvir_reader import TopvirReader
+from casetrack.application import DossierTracker, open_dossier
+from casetrack.dossier import Dossier, dossier_id
+from casetrack.errors import InputRefused
+from casetrack.facts import Facts, Snapshot
+from casetrack.progress import Progress
+
+BATCH_SIZE: Final = 1000
+#: Event types that replace a value already known.
+_FIELD_OF: Final = {
+    "FirstInfoSent": "first_info_on",
+    "SecondInfoSent": "second_info_on",
+    "Completed": "completed_on",
+    "DecisionNotified": "outcome",
+    "PaymentOrdered": "ordered_on",
+}
+ProgressFactory = Callable[[str, int], Progress]
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def row_digest(salt: bytes, fields: tuple[str, ...]) -> str:
+    """Digest of a row's mapped fields (and of the mapping that reads them)."""
+    return hashlib.blake2b("\x1f".join(fields).encode(), key=salt, digest_size=16).hexdigest()
+
+
+def is_correction(event: Any, before: Facts | None) -> bool:
+    """Whether an event replaces a value that was already recorded."""
+    kind = type(event).__name__
+    if kind in ("FactCleared", "FilingCorrected"):
+        return True
+    field = _FIELD_OF.get(kind)
+    return before is not None and field is not None and getattr(before, field) is not None
+
+
+class Ingestor:
+    """Ingests files into one store, one file at a time, under the store's ingest lock."""
+
+    def __init__(
+        self,
+        tracker: DossierTracker,
+        *,
+        batch_size: int = BATCH_SIZE,
+        progress: ProgressFactory | None = None,
+        lock_wait: float = 60.0,
+    ) -> None:
+        self.tracker = tracker
+        self.url = tracker.database.url
+        self.batch_size = batch_size
+        self.rows = RowStateStore(self.url, getattr(tracker.recorder, "events_table_name", ""))
+        self._progress = progress or (lambda label, total: Progress(label, total, enabled=False))
+        self.lock_wait = lock_wait
+
+    # -- PIAF ------------------------------------------------------------------
+
+    def ingest_piaf(
+        self,
+        path: Path,
+        *,
+        mapping: Mapping = DEFAULT_MAPPING,
+        extracted_on: date | None = None,
+        encoding: str | None = None,
+    ) -> IngestSummary:
+        """Ingest one PIAF extract (a snapshot); refuse it whole if it cannot be read."""
+        reader = PiafReader(path, mapping, extracted_on, encoding)
+        with ingest_lock(self.url, self.lock_wait):
+            ledger = self.tracker.ledger()
+            latest = ledger.latest("piaf")
+            if latest is not None and reader.extracted_on < latest:
+                msg = (
+                    f"{path.name}: extracted on {reader.extracted_on.isoformat()}, older than the "
+                    f"newest extract already ingested ({latest.isoformat()}); nothing was written. "
+                    "Ingest extracts in extraction-date order (a past state can be re-audited "
+                    "with --known-at instead)"
+                )
+                raise InputRefused(msg)
+            started = time.monotonic()
+            sha = file_sha256(path)
+            summary = IngestSummary("piaf", path.name, reader.extracted_on)
+            salt = hashlib.blake2b(repr(mapping).encode(), digest_size=16).digest()
+            first_lines, conflicts, total = self._scan(reader, salt)
+            progress = self._progress(f"{path.name}", total)
+            quarantined: list[QuarantinedRow] = []
+
+            def quarantine(raw: RawRow, reason: str) -> None:
+                quarantined.append(
+                    QuarantinedRow(
+                        "piaf", path.name, sha, raw.line, raw.number, reason, reader.extracted_on
+                    )
+                )
+
+            chunk: list[tuple[RawRow, str]] = []
+            for raw in reader.raw_rows():
+                summary.rows_read += 1
+                progress.advance()
+                if raw.number in conflicts:
+                    lines = ", ".join(str(n) for n in conflicts[raw.number])
+                    quarantine(
+                        raw, f"dossier number repeated with different values (lines {lines})"
+                    )
+                elif raw.number and first_lines.get(raw.number) != raw.line:
+                    summary.repeated_rows += 1
+                else:
+                    chunk.append((raw, row_digest(salt, raw.fields) if raw.number else ""))
+                    if len(chunk) >= self.batch_size:
+                        self._piaf_chunk(reader, chunk, summary, quarantine)
+                        chunk = []
+            self._piaf_chunk(reader, chunk, summary, quarantine)
+            progress.finish()
+            summary.quarantined_rows = len(quarantined)
+            self.rows.quarantine(quarantined)
+            summary.seconds = time.monotonic() - started
+            self._note_in_ledger(summary, sha)
+        return summary
+
+    def _scan(
+        self, reader: PiafReader, salt: bytes
+    ) -> tuple[dict[str, int], dict[str, list[int]], int]:
+        """First pass: first line of each number, and numbers repeated with other values."""
+        first: dict[str, tuple[str, int]] = {}
+        lines: dict[str, list[int]] = {}
+        conflicting: set[str] = set()
+        total = 0
+        for raw in reader.raw_rows():
+            total += 1
+            if not raw.number or not raw.fields:
+                continue
+            digest = row_digest(salt, raw.fields)
+            seen = first.get(raw.number)
+            if seen is None:
+                first[raw.number] = (digest, raw.line)
+                continue
+            lines.setdefault(raw.number, [seen[1]]).append(raw.line)
+            if seen[0] != digest:
+                conflicting.add(raw.number)
+        conflicts = {number: lines[number] for number in sorted(conflicting)}
+        return {n: line for n, (_, line) in first.items()}, conflicts, total
+
+    def _piaf_chunk(
+        self,
+        reader: PiafReader,
+        chunk: list[tuple[RawRow, str]],
+        summary: IngestSummary,
+        quarantine: Callable[[RawRow, str], None],
+    ) -> None:
+        if not chunk:
+            return
+        known = self.rows.digests([raw.number for raw, _ in chunk if raw.number])
+        changed: list[tuple[str, Snapshot, str]] = []
+        for raw, digest in chunk:
+            if raw.number and known.get(raw.number) == digest:
+                summary.unchanged_rows += 1
+                continue
+            try:
+                snapshot = reader.convert(raw)
+            except RowError as error:
+                quarantine(raw, str(error))
+                continue
+            changed.append((raw.number, snapshot, digest))
+        if changed:
+            self._save_snapshots(changed, reader.extracted_on, summary, known)
+
+    def _save_snapshots(
+        self,
+        changed: list[tuple[str, Snapshot, str]],
+        known_on: date,
+        summary: IngestSummary,
+        known: dict[str, str],
+    ) -> None:
+        for attempt in range(3):
+            existing = self._load(
+                (n for n, _, _ in changed), sure=lambda n: n in known, retry=attempt > 0
+            )
+            dossiers: list[Dossier] = []
+            befores: dict[UUID, Facts | None] = {}
+            for number, snapshot, _ in changed:
+                dossier = existing.get(number)
+                if dossier is None:
+                    dossier = open_dossier(number, snapshot, known_on)
+                    befores[dossier.id] = None
+                else:
+                    befores[dossier.id] = dossier.facts
+                    dossier.record(snapshot, known_on)
+                dossiers.append(dossier)
+            try:
+                recordings = self.tracker.save(*dossiers)
+            except IntegrityError:
+                # Another writer saved one of these dossiers meanwhile: reload and retry.
+                continue
+            self._count(recordings, befores, summary)
+            self.rows.remember({number: digest for number, _, digest in changed})
+            return
+        msg = "could not save a batch after 3 attempts: another writer keeps changing it; rerun"
+        raise InputRefused(msg)
+
+    # -- TOPVIR ----------------------------------------------------------------
+
+    def ingest_topvir(
+        self,
+        path: Path,
+        *,
+        mapping: Mapping = DEFAULT_MAPPING,
+        extracted_on: date | None = None,
+        encoding: str | None = None,
+    ) -> IngestSummary:
+        """Ingest one TOPVIR transfer file; unknown dossiers are quarantined."""
+        reader = TopvirReader(path, mapping, extracted_on, encoding)
+        with ingest_lock(self.url, self.lock_wait):
+            started = time.monotonic()
+            sha = file_sha256(path)
+            summary = IngestSummary("topvir", path.name, reader.extracted_on)
+            quarantined: list[QuarantinedRow] = []
+            orders: dict[str, tuple[date, str | None, RawRow]] = {}
+            for raw in reader.raw_rows():
+                summary.rows_read += 1
+                try:
+                    order = reader.convert(raw)
+                except RowError as error:
+                    quarantined.append(
+                        QuarantinedRow(
+                            "topvir",
+                            path.name,
+                            sha,
+                            raw.line,
+                            raw.number,
+                            str(error),
+                            reader.extracted_on,
+                        )
+                    )
+                    continue
+                earlier = orders.get(order.number)
+                if earlier is None or order.ordered_on < earlier[0]:
+                    orders[order.number] = (order.ordered_on, order.batch, raw)
+                else:
+                    summary.repeated_rows += 1
+            numbers = list(orders)
+            progress = self._progress(path.name, len(numbers))
+            for start in range(0, len(numbers), self.batch_size):
+                batch = numbers[start : start + self.batch_size]
+                existing = self._load(batch, sure=lambda _n: False, retry=False)
+                dossiers: list[Dossier] = []
+                befores: dict[UUID, Facts | None] = {}
+                for number in batch:
+                    ordered_on, lot, raw = orders[number]
+                    dossier = existing.get(number)
+                    if dossier is None:
+                        reason = (
+                            "unknown dossier number: ingest the PIAF extract that files it, "
+                            "then this file again"
+                        )
+                        quarantined.append(
+                            QuarantinedRow(
+                                "topvir",
+                                path.name,
+                                sha,
+                                raw.line,
+                                number,
+                                reason,
+                                reader.extracted_on,
+                            )
+                        )
+                        continue
+                    befores[dossier.id] = dossier.facts
+                    dossier.record_transfer(ordered_on, lot, reader.extracted_on)
+                    dossiers.append(dossier)
+                recordings = self.tracker.save(*dossiers)
+                self._count(recordings, befores, summary)
+                summary.unchanged_rows += len(dossiers) - len(
+                    {r.domain_event.originator_id for r in recordings}
+                )
+                progress.advance(len(batch))
+            progress.finish()
+            summary.quarantined_rows = len(quarantined)
+            self.rows.quarantine(quarantined)
+            summary.seconds = time.monotonic() - started
+            self._note_in_ledger(summary, sha)
+        return summary
+
+    # -- shared ----------------------------------------------------------------
+
+    def _load(
+        self, numbers: Iterable[str], *, sure: Callable[[str], bool], retry: bool
+    ) -> dict[str, Dossier]:
+        """Current dossiers among `numbers` (those with a stored digest surely exist)."""
+        wanted = list(numbers)
+        maybe = [n for n in wanted if retry or not sure(n)]
+        present = set(self.rows.existing_streams([dossier_id(n) for n in maybe]))
+        found: dict[str, Dossier] = {}
+        for number in wanted:
+            ident = dossier_id(number)
+            if (sure(number) and not retry) or ident in present:
+                try:
+                    found[number] = self.tracker.repository.get(ident)
+                except AggregateNotFoundError:
+                    continue
+        return found
+
+    def _count(
+        self, recordings: list[Any], befores: dict[UUID, Facts | None], summary: IngestSummary
+    ) -> None:
+        for recording in recordings:
+            event = recording.domain_event
+            kind = type(event).__name__
+            if kind == "Filed":
+                summary.dossiers_created += 1
+            summary.events_by_type[kind] += 1
+            if is_correction(event, befores.get(event.originator_id)):
+                summary.corrections += 1
+
+    def _note_in_ledger(self, summary: IngestSummary, sha: str) -> None:
+        ledger = self.tracker.ledger()
+        if ledger.knows(sha, summary.extracted_on) and summary.events == 0:
+            return
+        ledger.file_ingested(
+            kind=summary.kind,
+            name=summary.file,
+            sha256=sha,
+            extracted_on=summary.extracted_on,
+            rows=summary.rows_read,
+            events=summary.events,
+            quarantined=summary.quarantined_rows,
+        )
+        self.tracker.save(ledger)
+
+
+def iter_summaries(summaries: Iterable[IngestSummary]) -> Iterator[str]:
+    """All summary lines of several files."""
+    for summary in summaries:
+        yield from summary.lines()

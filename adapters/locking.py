@@ -1,0 +1,80 @@
+"""One ingest at a time per store: a lock file for SQLite, an advisory lock for PostgreSQL."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import text
+
+from adapters.sqlstore import engine_for
+from casetrack.errors import StoreUnavailable
+from casetrack.persistence import mask_url, parse_url
+
+#: Arbitrary constant naming casetrack's ingest lock among PostgreSQL advisory locks.
+ADVISORY_KEY: Final = 0x43415345  # "CASE"
+POLL_SECONDS: Final = 0.2
+
+
+@contextmanager
+def ingest_lock(url: str, wait: float = 60.0) -> Iterator[None]:
+    """Hold the store's ingest lock; wait up to `wait` seconds, then fail clearly."""
+    db = parse_url(url)
+    if db.backend == "sqlite":
+        if db.path is None:
+            yield
+            return
+        with _file_lock(Path(f"{db.path}.lock"), url, wait):
+            yield
+        return
+    with _advisory_lock(url, wait):
+        yield
+
+
+def _busy(url: str, wait: float) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"another casetrack job has been ingesting into {mask_url(url)} for over {wait:.0f} s; "
+        "wait for it to finish, then run this command again"
+    )
+
+
+@contextmanager
+def _file_lock(path: Path, url: str, wait: float) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise _busy(url, wait) from None
+                time.sleep(POLL_SECONDS)
+        # The kernel drops a flock when its holder dies, even by SIGKILL: no stale lock.
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _advisory_lock(url: str, wait: float) -> Iterator[None]:
+    with engine_for(url).connect() as conn:
+        deadline = time.monotonic() + wait
+        while not conn.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}
+        ).scalar():
+            if time.monotonic() >= deadline:
+                raise _busy(url, wait)
+            time.sleep(POLL_SECONDS)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            conn.commit()

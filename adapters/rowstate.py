@@ -1,0 +1,119 @@
+"""Ingestion's own tables: last-row digests, quarantined rows, and stream existence checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Final, TypeVar
+from uuid import UUID
+
+from attrs import asdict, fields, frozen
+from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.sqlstore import create_tables, engine_for, quarantine, row_state
+from casetrack.persistence import parse_url
+
+_T = TypeVar("_T")
+
+#: Bound parameters per statement: well under SQLite's limit of 32,766.
+CHUNK: Final = 900
+
+
+@frozen
+class QuarantinedRow:
+    """A row set aside: where it is and why, never what it holds."""
+
+    kind: str
+    file: str
+    sha256: str
+    line: int
+    dossier: str
+    reason: str
+    extracted_on: date
+
+
+class RowStateStore:
+    """Reads and writes ingestion's tables in the store's database."""
+
+    def __init__(self, url: str, events_table: str = "") -> None:
+        self.url = url
+        self.backend = parse_url(url).backend
+        self.engine: Engine = engine_for(url)
+        # eventsourcing's table names: SQLite "stored_events", PostgreSQL "<app>_events".
+        self.events_table = events_table or (
+            "stored_events" if self.backend == "sqlite" else "casetrack_events"
+        )
+        create_tables(url)
+
+    def digests(self, numbers: Sequence[str]) -> dict[str, str]:
+        """Last-row digests of these dossiers (absent when never ingested)."""
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in _chunks(numbers):
+                rows = conn.execute(
+                    select(row_state.c.dossier, row_state.c.digest).where(
+                        row_state.c.dossier.in_(part)
+                    )
+                )
+                found.update((dossier, digest) for dossier, digest in rows)
+        return found
+
+    def remember(self, digests: dict[str, str]) -> None:
+        """Store the last-row digests of dossiers whose events are committed."""
+        if not digests:
+            return
+        dialect = sqlite if self.backend == "sqlite" else postgresql
+        rows = [{"dossier": k, "digest": v} for k, v in digests.items()]
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), CHUNK):
+                statement = dialect.insert(row_state).values(rows[start : start + CHUNK])
+                conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[row_state.c.dossier],
+                        set_={"digest": statement.excluded.digest},
+                    )
+                )
+
+    def quarantine(self, rows: Iterable[QuarantinedRow]) -> None:
+        """Keep quarantined rows; the same file line is kept once however often it is read."""
+        values = [asdict(row) for row in rows]
+        if not values:
+            return
+        dialect = sqlite if self.backend == "sqlite" else postgresql
+        with self.engine.begin() as conn:
+            for start in range(0, len(values), CHUNK // 8):
+                statement = dialect.insert(quarantine).values(values[start : start + CHUNK // 8])
+                conn.execute(statement.on_conflict_do_nothing())
+
+    def quarantined(self) -> list[QuarantinedRow]:
+        """Every quarantined row, by file and line."""
+        columns = [quarantine.c[a.name] for a in fields(QuarantinedRow)]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*columns).order_by(
+                    quarantine.c.extracted_on, quarantine.c.file, quarantine.c.line
+                )
+            )
+            return [QuarantinedRow(*row) for row in rows]
+
+    def existing_streams(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these dossier streams already have events."""
+        present: set[UUID] = set()
+        if not ids:
+            return present
+        statement = text(
+            f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE originator_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            for part in _chunks(ids):
+                # eventsourcing stores SQLite ids as 32 hex digits, PostgreSQL ids as uuid.
+                keys = [i.hex for i in part] if self.backend == "sqlite" else list(part)
+                for (value,) in conn.execute(statement, {"ids": keys}):
+                    present.add(value if isinstance(value, UUID) else UUID(str(value)))
+        return present
+
+
+def _chunks(items: Sequence[_T]) -> Iterable[Sequence[_T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

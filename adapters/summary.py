@@ -1,0 +1,45 @@
+"""What one ingested file did: counts for the end-of-run summary and the ledger."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from attrs import Factory, define
+
+
+@define
+class IngestSummary:
+    """Counts of one file's ingestion."""
+
+    kind: str
+    file: str
+    extracted_on: date
+    rows_read: int = 0
+    dossiers_created: int = 0
+    unchanged_rows: int = 0
+    repeated_rows: int = 0
+    quarantined_rows: int = 0
+    corrections: int = 0
+    events_by_type: Counter[str] = Factory(Counter)
+    seconds: float = 0.0
+
+    @property
+    def events(self) -> int:
+        """Events written."""
+        return sum(self.events_by_type.values())
+
+    def lines(self) -> list[str]:
+        """The summary as lines for the terminal."""
+        by_type = ", ".join(f"{k} {v:,}" for k, v in sorted(self.events_by_type.items()))
+        rate = self.rows_read / self.seconds if self.seconds > 0 else 0.0
+        return [
+            f"{self.file} ({self.kind}, extracted {self.extracted_on.isoformat()}):",
+            f"  rows read {self.rows_read:,} in {self.seconds:,.1f} s ({rate:,.0f} rows/s)",
+            f"  dossiers created {self.dossiers_created:,}",
+            f"  events {self.events:,}" + (f" ({by_type})" if by_type else ""),
+            f"  corrections {self.corrections:,}",
+            f"  unchanged rows {self.unchanged_rows:,}, identical repeats {self.repeated_rows:,}",
+            f"  quarantined rows {self.quarantined_rows:,}"
+            + (" (list them with: casetrack quarantine)" if self.quarantined_rows else ""),
+        ]
