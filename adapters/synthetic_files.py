@@ -184,22 +184,25 @@ class Knowledge:
         if life.closed is not None:
             self.put(self.known_on(life.closed), _STATE, "3")
         if rng.random() < BROKEN:
-            self.breakage(life.decided)
+            self.breakage()
         # Nothing shows before the dossier itself is known: earlier entries wait for it.
         first = bisect_left(self.extracted, filed)
         self.entries = [(max(first, i), k, o, c, v) for i, k, o, c, v in self.entries]
         self.entries.sort()
 
-    def breakage(self, decided: int | None) -> None:
+    def breakage(self) -> None:
         """Make the row unreadable from one entry on, usually until a later extract fixes it."""
         rng = self.rng
+        kind = _BREAKAGE.draw(rng)
         dated = [e for e in self.entries if e[3] < _ETAT and e[4][:1].isdigit()]
+        decisions = [e for e in dated if e[3] == _DECIDED]
+        if kind == 4 and decisions:  # the decision entered without its SENS_DECISION
+            dated = decisions
         if not dated:
             return
         _, known, _, column, _ = dated[int(rng.random() * len(dated))]
-        kind = _BREAKAGE.draw(rng)
         year = date.fromordinal(known).year
-        if kind == 4 and column == _DECIDED and decided is not None:
+        if kind == 4 and decisions:
             column, value = _SENS, ""
         elif kind in (1, 2, 3):
             column = (_SECTION, _NUM, _PRESTATION)[kind - 1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any, Final
 from uuid import UUID, uuid5
 
@@ -190,3 +190,18 @@ def replay(events: Iterable[object], known_at: date | None = None) -> Dossier | 
     for domain_event in events:
         fold(dossiers, domain_event, known_at)
     return next(iter(dossiers.values()), None)
+
+
+def restore(facts: Facts, known_on: date, version: int) -> Dossier:
+    """A dossier rebuilt from its facts as a read model stored them, ready for newer events.
+
+    Read models keep facts, not events: catching up applies only the events after
+    `version` to this object, exactly as replay would have applied them.
+    """
+    dossier = object.__new__(Dossier)
+    # The read model keeps no timestamp; midnight of known_on avoids reading the clock.
+    stamp = datetime.combine(known_on, time(), UTC)
+    dossier.__base_init__(dossier_id(facts.number), version, stamp)
+    dossier.facts = facts
+    dossier.known_on = known_on
+    return dossier

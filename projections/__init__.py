@@ -1,0 +1,1 @@
+"""SQL read models of casetrack's dossier streams, their catch-up runner, and report queries."""

@@ -1,0 +1,98 @@
+"""The read-model tables report authors query (documented in docs/schema.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+from sqlalchemy import Date, Index, Integer, MetaData, String, Table
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Bump when a table or column changes: the runner then rebuilds the read models.
+SCHEMA_VERSION: Final = 1
+#: The one catch-up position of the read models, in the tracking table.
+PROJECTION_NAME: Final = "casetrack_read_models"
+
+NAMING: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the read models, with predictable constraint names."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DossierRow(Base):
+    """One row per dossier: its latest facts."""
+
+    __tablename__ = "dossier"
+
+    number: Mapped[str] = mapped_column(String, primary_key=True)
+    stream_id: Mapped[str] = mapped_column(String(32), unique=True)
+    section: Mapped[str] = mapped_column(String(2))
+    prestation: Mapped[str] = mapped_column(String)
+    filed_on: Mapped[date] = mapped_column(Date)
+    first_info_on: Mapped[date | None] = mapped_column(Date)
+    second_info_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(6))
+    ordered_on: Mapped[date | None] = mapped_column(Date)
+    batch: Mapped[str | None] = mapped_column(String)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    known_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index(None, "section", "prestation"),)
+
+
+class MeasureRow(Base):
+    """One row per dossier and engagement: the clock, and its status at `status_as_of`."""
+
+    __tablename__ = "measure"
+
+    dossier: Mapped[str] = mapped_column(String, primary_key=True)
+    engagement: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section: Mapped[str] = mapped_column(String(2))
+    sector: Mapped[str] = mapped_column(String(2))
+    prestation: Mapped[str] = mapped_column(String)
+    applicable: Mapped[int] = mapped_column(Integer)
+    start: Mapped[date | None] = mapped_column(Date)
+    stop: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
+    elapsed: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(14))
+    stop_period: Mapped[str | None] = mapped_column(String(7))
+    overdue_from: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    excluded_from: Mapped[date | None] = mapped_column(Date)
+    unmeasured_from: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(None, "engagement", "stop"),
+        Index(None, "status", "engagement"),
+        Index(None, "sector", "engagement", "stop_period"),
+    )
+
+
+class Tracking(Base):
+    """Where the read models stand: the last notification applied, schema version, as-of."""
+
+    __tablename__ = "projection_tracking"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    status_as_of: Mapped[date | None] = mapped_column(Date)
+
+
+READ_MODEL_TABLES: Final[tuple[Table, ...]] = tuple(
+    Base.metadata.tables[name] for name in ("dossier", "measure", "projection_tracking")
+)
+MEASURE_TABLE: Final[Table] = Base.metadata.tables["measure"]
