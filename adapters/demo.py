@@ -1,0 +1,180 @@
+"""`casetrack generate`, `casetrack demo` and `casetrack export`: synthetic data and exports."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Final
+
+from adapters.commands import AFTER_INGEST
+from adapters.eventlog import log_lines, write_csv, write_xes
+from adapters.ingest import Ingestor
+from adapters.summary import IngestSummary
+from adapters.synthetic import generate
+from casetrack.application import DossierTracker
+from casetrack.cli import iso_date, open_tracker, output_stream, say
+from casetrack.clocks import clock_of
+from casetrack.progress import Progress
+from casetrack.reporting import LABELS, ReportQuery, build_report
+
+DEMO_DB: Final = "casetrack-demo.sqlite"
+DEMO_DATA: Final = Path("casetrack-demo-data")
+
+
+def register(commands: Any) -> None:
+    """Add `generate`, `demo` and `export` to the `casetrack` parser."""
+    p = commands.add_parser("generate", help="write a synthetic year of PIAF and TOPVIR files")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--dossiers", type=int, default=120_000)
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--out", type=Path, required=True, help="directory to write the files into")
+    p.add_argument("--full-extract", action="store_true", help="also one full final extract")
+    p.set_defaults(handler=cmd_generate)
+
+    p = commands.add_parser("demo", help="generate a demo year, ingest it, print the compliance")
+    p.add_argument("--dossiers", type=int, default=20_000)
+    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--seed", type=int, default=2025)
+    p.set_defaults(handler=cmd_demo)
+
+    p = commands.add_parser("export", help="exports for other tools")
+    what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
+    e = what.add_parser("eventlog", help="one line per fact, for process-mining tools")
+    e.add_argument("--format", choices=("csv", "xes"), default="csv")
+    e.add_argument("--known-at", type=iso_date, help="only facts known at this date")
+    e.add_argument("--output", help="write to this file instead of stdout")
+    e.set_defaults(handler=cmd_export_eventlog)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write synthetic files."""
+    files = _generate(args.out, args.year, args.dossiers, args.seed, args.full_extract, args.quiet)
+    say(
+        f"wrote {len(files.piaf)} PIAF extracts and {len(files.topvir)} TOPVIR files to "
+        f"{args.out}" + (f", and {files.full.name}" if files.full else "")
+    )
+    return 0
+
+
+def _generate(out: Path, year: int, dossiers: int, seed: int, full: bool, quiet: bool) -> Any:
+    progress = Progress("generate", dossiers, unit="dossiers", enabled=not quiet)
+
+    def advance(done: int, _total: int) -> None:
+        progress.advance(done - progress.done)
+
+    files = generate(
+        out, year=year, dossiers=dossiers, seed=seed, full_extract=full, progress=advance
+    )
+    progress.finish()
+    return files
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate, ingest and report a demo year in an embedded SQLite file."""
+    url = args.db or f"sqlite:///{DEMO_DB}"
+    if args.db is None:
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(DEMO_DB + suffix).unlink(missing_ok=True)
+        say(f"demo store: {DEMO_DB} (started afresh), data files in {DEMO_DATA}/")
+    args.db = url
+    files = _generate(DEMO_DATA, args.year, args.dossiers, args.seed, False, args.quiet)
+    tracker = open_tracker(args)
+    ingestor = Ingestor(tracker)
+    # Files of one day: the PIAF extract first, so the transfers find their dossiers.
+    ordered = sorted(
+        [(p, "piaf") for p in files.piaf] + [(p, "topvir") for p in files.topvir],
+        key=lambda item: (item[0].name.rsplit("_", 1)[1], item[1] != "piaf"),
+    )
+    total = sum(_count_lines(path) for path, _ in ordered)
+    progress = Progress("ingest", total, enabled=not args.quiet)
+    summaries: list[IngestSummary] = []
+    for path, kind in ordered:
+        ingest = ingestor.ingest_piaf if kind == "piaf" else ingestor.ingest_topvir
+        summary = ingest(path)
+        summaries.append(summary)
+        progress.advance(summary.rows_read)
+    progress.finish()
+    _say_totals(summaries)
+    for hook in entry_points(group=AFTER_INGEST):
+        hook.load()(tracker, quiet=args.quiet)
+    print_summary(tracker, args.year)
+    say(f"\nnext: casetrack --db {url} report --from {args.year}-01-01 --to {args.year}-12-31")
+    return 0
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as stream:
+        return max(sum(1 for _ in stream) - 2, 0)
+
+
+def _say_totals(summaries: list[IngestSummary]) -> None:
+    events = sum(s.events for s in summaries)
+    say(
+        f"ingested {len(summaries)} files: {sum(s.rows_read for s in summaries):,} rows, "
+        f"{sum(s.dossiers_created for s in summaries):,} dossiers, {events:,} events, "
+        f"{sum(s.corrections for s in summaries):,} corrections, "
+        f"{sum(s.unchanged_rows for s in summaries):,} unchanged rows, "
+        f"{sum(s.quarantined_rows for s in summaries):,} quarantined rows "
+        "(casetrack quarantine lists them)"
+    )
+
+
+def print_summary(tracker: DossierTracker, year: int) -> None:
+    """Compliance per engagement and sector over the year, as known now."""
+    as_of = tracker.default_as_of() or date(year, 12, 31)
+    query = ReportQuery(
+        start=date(year, 1, 1),
+        end=date(year, 12, 31),
+        as_of=as_of,
+        by=("engagement", "section"),
+    )
+    triples = (
+        (facts.section, facts.prestation, clock_of(facts, engagement, tracker.calendar))
+        for facts in tracker.all_facts()
+        for engagement in tracker.rule_set.ordered
+    )
+    rows = build_report(query, triples)
+    columns = (
+        "engagement",
+        "section",
+        "measured",
+        "met",
+        "breached",
+        "rate",
+        "open_pending",
+        "open_overdue",
+        "invalid",
+    )
+    header = "  ".join(f"{LABELS[c]:>10}" for c in columns)
+    lines = [f"\nConformité {year} par engagement et secteur (au {as_of.isoformat()})", header]
+    for row in rows:
+        values = row.as_dict()
+        cells = []
+        for c in columns:
+            value = values[c]
+            if c == "rate":
+                text = "" if row.rate is None else f"{row.rate * 100:.1f} %".replace(".", ",")
+            else:
+                text = "" if value is None else str(value)
+            cells.append(f"{text:>10}")
+        lines.append("  ".join(cells))
+    print_lines(lines)
+
+
+def print_lines(lines: list[str]) -> None:
+    """Print report lines on stdout."""
+    with output_stream(None) as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def cmd_export_eventlog(args: argparse.Namespace) -> int:
+    """Write the event log for process-mining tools."""
+    tracker = open_tracker(args)
+    lines = log_lines(tracker.all_facts(args.known_at))
+    with output_stream(args.output) as out:
+        count = (write_xes if args.format == "xes" else write_csv)(lines, out)
+    if args.output and not args.quiet:
+        say(f"wrote {count:,} facts to {args.output}")
+    return 0

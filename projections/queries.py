@@ -1,0 +1,170 @@
+"""Query functions for report authors and integration jobs: frozen objects, never ORM rows.
+
+Every function takes a database URL (or an Engine) and reads the read models only.
+The same SELECTs work with `pandas.read_sql(sql, engine)`: see docs/schema.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Final
+
+from attrs import frozen
+from sqlalchemy import Engine, Select, select
+
+from adapters.sqlstore import engine_for
+from casetrack.calendar import WorkingCalendar
+from casetrack.clocks import Clock
+from casetrack.facts import sector_of
+from casetrack.measures import Measure, Status, measure_clock
+from casetrack.reporting import ReportQuery, ReportRow, build_report
+from casetrack.rules import RuleSet
+from projections.rows import clock_from_row
+from projections.schema import MEASURE_TABLE
+
+WORKLISTS: Final = ("overdue", "at_risk", "breached")
+
+
+@frozen
+class MeasureLine:
+    """One row of the per-dossier measures (measures.md columns)."""
+
+    dossier: str
+    section: str
+    prestation: str
+    engagement: int
+    start: date | None
+    stop: date | None
+    due: date | None
+    elapsed: int | None
+    status: str
+    at_risk: bool = False
+    days_left: int | None = None
+
+
+@frozen
+class WorkItem:
+    """One line of a worklist: a dossier needing corrective action on one engagement."""
+
+    dossier: str
+    section: str
+    prestation: str
+    engagement: int
+    start: date
+    due: date
+    #: Days late (positive) for overdue and breached clocks, days left for at-risk ones.
+    days: int
+    status: str
+
+
+def _engine(source: str | Engine) -> Engine:
+    return source if isinstance(source, Engine) else engine_for(source)
+
+
+def clocks(
+    source: str | Engine,
+    *,
+    engagement: int | None = None,
+    prestation: str | None = None,
+) -> Iterator[tuple[str, str, str, Clock]]:
+    """(dossier, section, prestation, clock) of applicable clocks, by dossier and engagement."""
+    table = MEASURE_TABLE
+    query: Select[tuple[object, ...]] = select(table).where(table.c.applicable == 1)
+    if engagement is not None:
+        query = query.where(table.c.engagement == engagement)
+    if prestation is not None:
+        query = query.where(table.c.prestation == prestation)
+    query = query.order_by(table.c.dossier, table.c.engagement)
+    with _engine(source).connect() as conn:
+        for row in conn.execute(query):
+            yield row.dossier, row.section, row.prestation, clock_from_row(row)
+
+
+def report(source: str | Engine, query: ReportQuery) -> list[ReportRow]:
+    """The aggregated report of measures.md from the read models."""
+    triples = (
+        (section, prestation, clock)
+        for _, section, prestation, clock in clocks(
+            source, engagement=query.engagement, prestation=query.prestation
+        )
+    )
+    return build_report(query, triples)
+
+
+def measures(
+    source: str | Engine, rule_set: RuleSet, calendar: WorkingCalendar, as_of: date
+) -> Iterator[MeasureLine]:
+    """Per-dossier measures at `as_of`, sorted by dossier then engagement (17, 18, 19)."""
+    table = MEASURE_TABLE
+    query = select(table).order_by(table.c.dossier, table.c.engagement)
+    with _engine(source).connect() as conn:
+        for row in conn.execute(query):
+            engagement = rule_set.engagement(row.engagement)
+            cal = calendar.for_section(row.section)
+            found = measure_clock(clock_from_row(row), engagement, cal, as_of)
+            if found is not None:
+                yield _line(row.dossier, row.section, row.prestation, found)
+
+
+def worklist(
+    source: str | Engine,
+    kind: str,
+    rule_set: RuleSet,
+    calendar: WorkingCalendar,
+    as_of: date,
+    *,
+    section: str | None = None,
+    engagement: int | None = None,
+) -> list[WorkItem]:
+    """Dossiers overdue, at risk or breached at `as_of`, most urgent first."""
+    items = []
+    for line in measures(source, rule_set, calendar, as_of):
+        if engagement is not None and line.engagement != engagement:
+            continue
+        if section is not None and section not in (line.section, _sector(line, as_of)):
+            continue
+        if line.start is None or line.due is None:
+            continue
+        if kind == "overdue" and line.status == Status.OVERDUE:
+            days = -(line.days_left or 0)
+        elif kind == "at_risk" and line.at_risk:
+            days = line.days_left or 0
+        elif kind == "breached" and line.status == Status.BREACHED:
+            days = (line.elapsed or 0) - rule_set.engagement(line.engagement).limit
+        else:
+            continue
+        items.append(
+            WorkItem(
+                line.dossier,
+                line.section,
+                line.prestation,
+                line.engagement,
+                line.start,
+                line.due,
+                days,
+                line.status,
+            )
+        )
+    urgent_first = kind != "at_risk"
+    return sorted(items, key=lambda i: (-i.days if urgent_first else i.days, i.dossier))
+
+
+def _sector(line: MeasureLine, as_of: date) -> str:
+    return sector_of(line.section, as_of)
+
+
+def _line(dossier: str, section: str, prestation: str, m: Measure) -> MeasureLine:
+    return MeasureLine(
+        dossier=dossier,
+        section=section,
+        prestation=prestation,
+        engagement=m.engagement,
+        start=m.start,
+        stop=m.stop,
+        due=m.due,
+        elapsed=m.elapsed,
+        status=str(m.status),
+        at_risk=m.at_risk,
+        days_left=m.days_left,
+    )

@@ -1,0 +1,178 @@
+"""Where report figures come from, and how they are written in each format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from casetrack.application import DossierTracker
+from casetrack.cli import output_stream, say
+from casetrack.clocks import Clock, clock_of
+from casetrack.errors import InputRefused
+from casetrack.facts import sector_of
+from casetrack.output import write_rows
+from casetrack.reporting import LABELS, ReportQuery, ReportRow, build_report
+from casetrack.rules import RuleSet
+from projections import queries
+from projections.runner import ReadModels
+
+Triple = tuple[str, str, Clock]
+
+
+def clock_source(
+    tracker: DossierTracker, query: ReportQuery, known_at: date | None, *, custom_rules: bool
+) -> tuple[list[Triple], str]:
+    """The clocks a report folds: read models when they can answer, else the event store."""
+    if known_at is None and not custom_rules:
+        models = ReadModels(tracker)
+        if not models.is_current():
+            models.catch_up()
+        triples = [
+            (section, prestation, clock)
+            for _, section, prestation, clock in queries.clocks(
+                tracker.database.url, engagement=query.engagement, prestation=query.prestation
+            )
+        ]
+        return triples, "read models"
+    return event_store_clocks(tracker, tracker.rule_set, known_at), (
+        f"event store, facts known at {known_at.isoformat()}" if known_at else "event store"
+    )
+
+
+def event_store_clocks(
+    tracker: DossierTracker, rule_set: RuleSet, known_at: date | None
+) -> list[Triple]:
+    """Clocks of every dossier folded from the event store (only facts known at K)."""
+    return [
+        (facts.section, facts.prestation, clock_of(facts, engagement, tracker.calendar))
+        for facts in tracker.all_facts(known_at)
+        for engagement in rule_set.ordered
+    ]
+
+
+def report_rows(
+    tracker: DossierTracker, query: ReportQuery, known_at: date | None, *, custom_rules: bool
+) -> tuple[list[ReportRow], list[Triple], str]:
+    """Report rows, the clocks they come from, and a word on the source."""
+    triples, source = clock_source(tracker, query, known_at, custom_rules=custom_rules)
+    return build_report(query, triples), triples, source
+
+
+def machine_value(column: str, value: Any) -> Any:
+    """Value as the CSV/JSON interface spells it (rate with four places)."""
+    if column == "rate" and isinstance(value, Decimal):
+        return f"{value:.4f}"
+    return value
+
+
+def french_value(column: str, value: Any) -> str:
+    """Value as the French table shows it."""
+    if value is None:
+        return ""
+    if column == "rate":
+        return f"{value * 100:.2f} %".replace(".", ",")
+    return str(value)
+
+
+def emit_report(
+    args: argparse.Namespace,
+    tracker: DossierTracker,
+    query: ReportQuery,
+    rows: Sequence[ReportRow],
+    triples: Sequence[Triple],
+    source: str,
+) -> None:
+    """Write a report in the format asked."""
+    columns = query.columns
+    fmt = args.format
+    if fmt in ("csv", "json"):
+        dicts = ({c: machine_value(c, r.as_dict()[c]) for c in columns} for r in rows)
+        with output_stream(args.output) as out:
+            if fmt == "json":
+                items = [{k: _json(v) for k, v in d.items()} for d in dicts]
+                json.dump(items, out, ensure_ascii=False, indent=1)
+                out.write("\n")
+            else:
+                write_rows(dicts, columns, out, "csv")
+        return
+    if fmt == "table":
+        table = ({c: french_value(c, r.as_dict()[c]) for c in columns} for r in rows)
+        with output_stream(args.output) as out:
+            out.write(
+                f"Rapport du {query.start} au {query.end}, évalué au {query.as_of} ({source})\n"
+            )
+            if not rows:
+                out.write("Aucune mesure sur la période.\n")
+                return
+            write_rows(table, columns, out, "table", labels=[LABELS[c] for c in columns])
+        return
+    if not args.output:
+        msg = f"--format {fmt} writes a file: give --output PATH"
+        raise InputRefused(msg)
+    path = Path(args.output)
+    # Renderers load only when their format is asked: openpyxl alone adds ~0.2 s to every command.
+    if fmt == "xlsx":
+        from projections.render_xlsx import write_xlsx  # noqa: PLC0415
+
+        write_xlsx(path, query, rows, tracker.rule_set)
+    else:
+        from projections.render_html import HtmlReport, write_html  # noqa: PLC0415
+
+        by_sector = ReportQuery(
+            start=query.start,
+            end=query.end,
+            as_of=query.as_of,
+            by=("engagement", "section"),
+            period=query.period,
+            engagement=query.engagement,
+            section=query.section,
+            prestation=query.prestation,
+        )
+        write_html(
+            path,
+            HtmlReport(
+                title="Engagements QualiPARIS 17, 18 et 19",
+                query=query,
+                rows=rows,
+                sector_rows=build_report(by_sector, triples),
+                elapsed=elapsed_by_engagement(query, triples),
+                rule_set=tracker.rule_set,
+            ),
+        )
+    if not args.quiet:
+        say(f"report written to {path}")
+
+
+def elapsed_by_engagement(query: ReportQuery, triples: Sequence[Triple]) -> dict[int, list[int]]:
+    """Elapsed values of the measured clocks the report counts, per engagement."""
+    found: dict[int, list[int]] = {}
+    for section, prestation, clock in triples:
+        if query.engagement is not None and clock.engagement != query.engagement:
+            continue
+        if query.prestation is not None and prestation != query.prestation:
+            continue
+        if (
+            query.section is not None
+            and query.section != section
+            and (clock.stop is None or sector_of(section, clock.stop) != query.section)
+        ):
+            continue
+        stop = clock.stop
+        if stop is None or not query.start <= stop <= query.end:
+            continue
+        if clock.state_at(query.as_of) in ("met", "breached") and clock.elapsed is not None:
+            found.setdefault(clock.engagement, []).append(clock.elapsed)
+    return found
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value and value.replace(".", "", 1).isdigit() and "." in value:
+        return float(value)
+    return value
