@@ -63,17 +63,15 @@ class RowStateStore:
         """Store the last-row digests of dossiers whose events are committed."""
         if not digests:
             return
-        dialect = sqlite if self.backend == "sqlite" else postgresql
-        rows = [{"dossier": k, "digest": v} for k, v in digests.items()]
+        # One prepared statement run by the driver: SQLAlchemy's per-row parameter
+        # processing would cost more than the insert itself.
+        mark = "?" if self.backend == "sqlite" else "%s"
+        statement = (
+            f"INSERT INTO casetrack_row_state (dossier, digest) VALUES ({mark}, {mark}) "
+            "ON CONFLICT (dossier) DO UPDATE SET digest = excluded.digest"
+        )
         with self.engine.begin() as conn:
-            for start in range(0, len(rows), CHUNK):
-                statement = dialect.insert(row_state).values(rows[start : start + CHUNK])
-                conn.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=[row_state.c.dossier],
-                        set_={"digest": statement.excluded.digest},
-                    )
-                )
+            conn.exec_driver_sql(statement, list(digests.items()))
 
     def quarantine(self, rows: Iterable[QuarantinedRow]) -> None:
         """Keep quarantined rows; the same file line is kept once however often it is read."""

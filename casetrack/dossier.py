@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from datetime import UTC, date, datetime, time
 from typing import Any, Final
 from uuid import UUID, uuid5
@@ -25,8 +26,10 @@ CLEARABLE: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def dossier_id(number: str) -> UUID:
     """The stream id of a PIAF dossier number."""
+    # Cached: ingestion asks for each number several times within a batch.
     return uuid5(DOSSIER_NAMESPACE, number)
 
 
@@ -55,48 +58,14 @@ class Dossier(Aggregate):
 
     def record(self, snapshot: Snapshot, known_on: date) -> None:
         """Record what a PIAF row says; only facts that differ give events."""
-        facts = self.facts
-        filing = (snapshot.section, snapshot.prestation, snapshot.filed_on)
-        if filing != (facts.section, facts.prestation, facts.filed_on):
-            self._filing_corrected(*filing, known_on=known_on)
-        self._record_date("first_info", facts.first_info_on, snapshot.first_info_on, known_on)
-        self._record_date("second_info", facts.second_info_on, snapshot.second_info_on, known_on)
-        self._record_date("completed", facts.completed_on, snapshot.completed_on, known_on)
-        decision = (snapshot.decided_on, snapshot.notified_on, snapshot.outcome)
-        if decision != (facts.decided_on, facts.notified_on, facts.outcome):
-            if decision == (None, None, None):
-                self._fact_cleared("decision", known_on)
-            else:
-                self._decision_notified(*decision, known_on=known_on)
-        self._record_piaf_payment(snapshot.ordered_on, known_on)
-        if snapshot.closed and facts.closed_on is None:
-            self._closed(known_on)
-        elif not snapshot.closed and facts.closed_on is not None:
-            self._fact_cleared("closed", known_on)
+        for name, fields in changes(self.facts, snapshot):
+            getattr(self, _TRIGGERS[name])(**fields, known_on=known_on)
 
     def record_transfer(self, ordered_on: date, batch: str | None, known_on: date) -> None:
         """Record a TOPVIR transfer order, unless an earlier or same-day one is recorded."""
         recorded = self.facts.ordered_on
         if recorded is None or ordered_on < recorded:
             self._payment_ordered(ordered_on, batch, known_on)
-
-    def _record_date(self, fact: str, old: date | None, new: date | None, known_on: date) -> None:
-        if new == old:
-            return
-        if new is None:
-            self._fact_cleared(fact, known_on)
-        else:
-            _DATE_EVENTS[fact](self, new, known_on)
-
-    def _record_piaf_payment(self, ordered_on: date | None, known_on: date) -> None:
-        facts = self.facts
-        if ordered_on is None:
-            # An empty DATE_VIREMENT withdraws only a date PIAF itself gave: transfers
-            # that came through TOPVIR (with a batch) are not PIAF's to retract.
-            if facts.ordered_on is not None and facts.batch is None:
-                self._fact_cleared("payment", known_on)
-        elif ordered_on != facts.ordered_on:
-            self._payment_ordered(ordered_on, None, known_on)
 
     # -- events --------------------------------------------------------------
 
@@ -146,11 +115,80 @@ class Dossier(Aggregate):
         self.known_on = max(self.known_on, known_on)
 
 
-_DATE_EVENTS: Final = {
-    "first_info": Dossier._first_info_sent,
-    "second_info": Dossier._second_info_sent,
-    "completed": Dossier._completed,
+#: Event name -> the @event method that triggers it.
+_TRIGGERS: Final = {
+    "FilingCorrected": "_filing_corrected",
+    "FirstInfoSent": "_first_info_sent",
+    "SecondInfoSent": "_second_info_sent",
+    "Completed": "_completed",
+    "DecisionNotified": "_decision_notified",
+    "PaymentOrdered": "_payment_ordered",
+    "Closed": "_closed",
+    "FactCleared": "_fact_cleared",
 }
+
+#: Dated facts of a snapshot: (fact, Facts/Snapshot field, event, event field).
+_DATED: Final = (
+    ("first_info", "first_info_on", "FirstInfoSent", "sent_on"),
+    ("second_info", "second_info_on", "SecondInfoSent", "sent_on"),
+    ("completed", "completed_on", "Completed", "completed_on"),
+)
+
+Change = tuple[str, dict[str, Any]]
+
+
+def changes(facts: Facts, snapshot: Snapshot) -> list[Change]:
+    """The events (name, fields but `known_on`) that bring `facts` to what `snapshot` says.
+
+    Each fact is compared on its own, so the list does not depend on the order in
+    which PIAF filled the dates: facts are accepted in any order.
+    """
+    found: list[Change] = []
+    filing = (snapshot.section, snapshot.prestation, snapshot.filed_on)
+    if filing != (facts.section, facts.prestation, facts.filed_on):
+        found.append(
+            (
+                "FilingCorrected",
+                {"section": filing[0], "prestation": filing[1], "filed_on": filing[2]},
+            )
+        )
+    for fact, field, name, param in _DATED:
+        new = getattr(snapshot, field)
+        if new != getattr(facts, field):
+            found.append(("FactCleared", {"fact": fact}) if new is None else (name, {param: new}))
+    decision = (snapshot.decided_on, snapshot.notified_on, snapshot.outcome)
+    if decision != (facts.decided_on, facts.notified_on, facts.outcome):
+        if decision == (None, None, None):
+            found.append(("FactCleared", {"fact": "decision"}))
+        else:
+            found.append(
+                (
+                    "DecisionNotified",
+                    {"decided_on": decision[0], "notified_on": decision[1], "outcome": decision[2]},
+                )
+            )
+    if snapshot.ordered_on is None:
+        # An empty DATE_VIREMENT withdraws only a date PIAF itself gave: transfers
+        # that came through TOPVIR (with a batch) are not PIAF's to retract.
+        if facts.ordered_on is not None and facts.batch is None:
+            found.append(("FactCleared", {"fact": "payment"}))
+    elif snapshot.ordered_on != facts.ordered_on:
+        found.append(("PaymentOrdered", {"ordered_on": snapshot.ordered_on, "batch": None}))
+    if snapshot.closed and facts.closed_on is None:
+        found.append(("Closed", {}))
+    elif not snapshot.closed and facts.closed_on is not None:
+        found.append(("FactCleared", {"fact": "closed"}))
+    return found
+
+
+def filed_facts(number: str, snapshot: Snapshot) -> Facts:
+    """The facts a `Filed` event alone records."""
+    return Facts(
+        number=number,
+        section=snapshot.section,
+        prestation=snapshot.prestation,
+        filed_on=snapshot.filed_on,
+    )
 
 
 def known_on_of(domain_event: object) -> date:

@@ -22,6 +22,7 @@ WIDTH: Final = 600  # viewBox width of every chart: about its size on screen, so
 _WITHIN: Final = "#2f6690"
 _BEYOND: Final = "#d1495b"
 _CENTS: Final = Decimal("0.01")
+_NUM: Final = ' class="num"'
 
 CSS: Final = """
 :root { color-scheme: light; --ink: #1f2933; --muted: #616e7c; --rule: #d9dee3; }
@@ -207,7 +208,7 @@ def _histogram(engagement: Engagement, values: Sequence[int]) -> str:
     limit = engagement.limit
     cap = max(3 * limit, 30)  # one last bin "≥ cap" keeps a few very late dossiers readable
     overflow = max(values) >= cap
-    bins = cap + 1 if overflow else max(max(values), limit + 1) + 1
+    bins = cap + 1 if overflow else max(*values, limit + 1) + 1
     counts = Counter(min(v, cap) for v in values)
     left, right, top, plot_h = 52, 16, 40, 220
     bottom = top + plot_h
@@ -277,11 +278,11 @@ def _table(query: ReportQuery, rows: Sequence[ReportRow]) -> str:
     if not rows:
         return EMPTY
     columns = query.columns
-    head = "".join(
-        f'<th class="num">{escape(LABELS[c])}</th>' if c in FIGURES else f"<th>{escape(LABELS[c])}</th>"
-        for c in columns
-    )
+    head = "".join(f"<th{_NUM if c in FIGURES else ''}>{escape(LABELS[c])}</th>" for c in columns)
     body = "\n".join(
         "<tr>" + "".join(_cell(c, getattr(row, c)) for c in columns) + "</tr>" for row in rows
     )
-    return f'<table class="report">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+    return (
+        f'<table class="report">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table>"
+    )

@@ -1,0 +1,102 @@
+"""Stored events of new dossiers written straight from snapshots, for first loads.
+
+Creating an aggregate costs eventsourcing's event machinery some 30 µs per event;
+a yearly first load creates about a million. A new dossier's events are known
+without it: `Filed`, then `changes()` from the filed facts. This module encodes
+them exactly as the mapper would (same topics, same JSON, same compression and
+cipher), so the stream reads back identically; a test checks the two paths agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from json.encoder import encode_basestring
+from typing import Any, Final
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic
+
+from casetrack.dossier import Dossier, changes, dossier_id, filed_facts
+from casetrack.facts import Snapshot
+
+_DOSSIER_TOPIC: Final = get_topic(Dossier)
+
+
+def _topic(name: str) -> str:
+    return get_topic(getattr(Dossier, name))
+
+
+_TOPICS: Final = {
+    name: _topic(name)
+    for name in (
+        "Filed",
+        "FilingCorrected",
+        "FirstInfoSent",
+        "SecondInfoSent",
+        "Completed",
+        "DecisionNotified",
+        "PaymentOrdered",
+        "Closed",
+        "FactCleared",
+    )
+}
+
+
+def _json(value: Any) -> str:
+    # The JSONTranscoder's output for the payload types dossier events carry.
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, date):
+        return '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
+    msg = f"no fast encoding for {type(value).__name__}"
+    raise TypeError(msg)
+
+
+class NewDossierEncoder:
+    """Encodes the events of dossiers that have no stream yet."""
+
+    def __init__(self, mapper: Mapper[UUID]) -> None:
+        self.compressor = mapper.compressor
+        self.cipher = mapper.cipher
+
+    def encode(
+        self, number: str, snapshot: Snapshot, known_on: date, timestamp: datetime
+    ) -> list[StoredEvent]:
+        """The stored events `open_dossier(number, snapshot, known_on)` would save."""
+        ident = dossier_id(number)
+        stamp = '{"timestamp":{"_type_":"datetime_iso","_data_":"' + timestamp.isoformat() + '"}'
+        known = ',"known_on":' + _json(known_on) + "}"
+        filed = (
+            f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{_json(number)},'
+            f'"section":{_json(snapshot.section)},"prestation":{_json(snapshot.prestation)},'
+            f'"filed_on":{_json(snapshot.filed_on)}{known}'
+        )
+        states = [("Filed", filed)]
+        for name, fields in changes(filed_facts(number, snapshot), snapshot):
+            body = "".join(f',"{key}":{_json(value)}' for key, value in fields.items())
+            states.append((name, stamp + body + known))
+        return [
+            StoredEvent(
+                originator_id=ident,
+                originator_version=version,
+                topic=_TOPICS[name],
+                state=self._protect(state.encode("utf-8")),
+            )
+            for version, (name, state) in enumerate(states, start=1)
+        ]
+
+    def _protect(self, state: bytes) -> bytes:
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return state
+
+
+def event_names(stored: Sequence[StoredEvent]) -> list[str]:
+    """Event class names of stored events (for counting)."""
+    return [s.topic.rsplit(".", 1)[-1] for s in stored]

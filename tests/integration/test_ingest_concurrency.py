@@ -1,0 +1,190 @@
+"""Two ingests started at once on one store: one waits for the other (or gives up clearly with
+exit code 3), and the store ends as if the files had been ingested one after the other.
+
+The two extracts share an extraction date and overlap: the dossiers they both list differ in
+one date, so the final store depends on which ran first, and the store must equal the
+sequential ingestion in that order exactly (no duplicate, no lost fact).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.ingest import Ingestor
+from adapters.synthetic import generate
+from casetrack.application import DossierTracker
+from tests.integration.ingest_helpers import (
+    duplicate_versions,
+    event_multiset,
+    quarantine_rows,
+    raw_events,
+)
+
+EXTRACTED = "20260306"
+BUSY = "another casetrack job"
+INGEST = (sys.executable, "-m", "casetrack.cli")
+
+
+@dataclass(frozen=True)
+class Extracts:
+    """An earlier extract to start the store with, and two overlapping ones of one date."""
+
+    earlier: Path
+    first: Path
+    second: Path
+
+
+def split_extract(full: Path, out: Path, rows: int) -> tuple[Path, Path]:
+    """Two extracts of one date from `full`: rows [0, 2n/3) and [n/3, n), the overlap changed."""
+    header, *body = list(csv.reader(io.StringIO(full.read_text("cp1252")), delimiter=";"))
+    body = [r for r in body if len(r) == len(header)][:rows]
+    third = len(body) // 3
+    column = header.index("DATE_PREMIERE_INFO")
+    second_rows = [list(r) for r in body[third:]]
+    for row in second_rows[:third]:
+        row[column] = "01/01/2025" if row[column] != "01/01/2025" else "02/01/2025"
+    paths = []
+    for name, selected in (("a", body[: 2 * third]), ("b", second_rows)):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerows([header, *selected])
+        buffer.write(f"Nombre de lignes : {len(selected)}\r\n")
+        path = out / f"piaf_{name}_{EXTRACTED}.csv"
+        path.write_bytes(buffer.getvalue().encode("cp1252"))
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def make_extracts(out: Path, dossiers: int, rows: int) -> Extracts:
+    files = generate(out / "year", year=2025, dossiers=dossiers, seed=4242, full_extract=True)
+    assert files.full is not None
+    first, second = split_extract(files.full, out, rows)
+    return Extracts(files.piaf[0], first, second)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Extracts:
+    """Extracts of 2,000 rows each, 1,000 of them shared."""
+    return make_extracts(tmp_path_factory.mktemp("big"), 3000, 3000)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Extracts:
+    """Extracts of 100 rows each, 50 of them shared: the runs start and end close together."""
+    return make_extracts(tmp_path_factory.mktemp("small"), 300, 150)
+
+
+def ingest_in_process(url: str, *paths: Path) -> None:
+    tracker = DossierTracker(url)
+    try:
+        ingestor = Ingestor(tracker)
+        for path in paths:
+            ingestor.ingest_piaf(path)
+    finally:
+        tracker.close()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Exit code and stderr of one process."""
+
+    code: int
+    err: str
+
+
+def ingest_at_once(url: str, *paths: Path) -> list[Outcome]:
+    """Start one `casetrack ingest piaf` per file at the same time; wait for all."""
+    processes = [
+        subprocess.Popen(
+            [*INGEST, "--db", url, "-q", "ingest", "piaf", "--no-project", str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in paths
+    ]
+    outcomes = []
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        outcomes.append(Outcome(process.returncode, err))
+    return outcomes
+
+
+def ledger_files(url: str) -> list[str]:
+    """Names of the files the ledger recorded, in the order they were ingested."""
+    names = []
+    for _, _, topic, state in raw_events(url):
+        if topic.endswith("ExtractLedger.FileIngested"):
+            names.append(json.loads(state)["name"])
+    return names
+
+
+def check_outcomes(outcomes: list[Outcome]) -> None:
+    """Both succeed, or one gives up clearly with exit code 3."""
+    assert all(o.code in (0, 3) for o in outcomes), [(o.code, o.err[-800:]) for o in outcomes]
+    assert [o.code for o in outcomes].count(0) >= 1
+    for outcome in outcomes:
+        if outcome.code == 3:
+            assert BUSY in outcome.err
+
+
+def sequential_store(tmp_path: Path, name: str, extracts: Extracts, url: str) -> str:
+    """A SQLite store with the same files ingested one after the other, in the order `url` took."""
+    by_name = {p.name: p for p in (extracts.earlier, extracts.first, extracts.second)}
+    order = [by_name[n] for n in ledger_files(url)]
+    reference = f"sqlite:///{tmp_path / name}"
+    ingest_in_process(reference, *order)
+    return reference
+
+
+@pytest.fixture
+def initialised(db_url: str, big: Extracts) -> Iterator[str]:
+    """The `db_url` store after an earlier extract: its tables exist."""
+    ingest_in_process(db_url, big.earlier)
+    yield db_url
+
+
+def test_two_ingests_at_once_end_as_the_same_files_ingested_one_after_the_other(
+    initialised: str, big: Extracts, tmp_path: Path
+) -> None:
+    outcomes = ingest_at_once(initialised, big.first, big.second)
+
+    check_outcomes(outcomes)
+    ingested = ledger_files(initialised)
+    assert ingested[0] == big.earlier.name
+    assert len(ingested) == 1 + [o.code for o in outcomes].count(0)
+    reference = sequential_store(tmp_path, "sequential.sqlite", big, initialised)
+    assert duplicate_versions(initialised) == []
+    assert event_multiset(initialised) == event_multiset(reference)
+    assert quarantine_rows(initialised) == quarantine_rows(reference)
+
+
+TRIALS = 8
+
+
+def test_two_ingests_started_at_once_on_a_new_store_both_succeed_or_one_waits(
+    small: Extracts, tmp_path: Path
+) -> None:
+    # The race is at start-up (creating the tables), so it is tried several times.
+    failures = []
+    for trial in range(TRIALS):
+        url = f"sqlite:///{tmp_path / f'new-{trial}.sqlite'}"
+        outcomes = ingest_at_once(url, small.first, small.second)
+        if not all(o.code in (0, 3) for o in outcomes):
+            failures.append([(o.code, o.err.strip().splitlines()[-1:]) for o in outcomes])
+            continue
+        check_outcomes(outcomes)
+        reference = sequential_store(tmp_path, f"sequential-{trial}.sqlite", small, url)
+        assert duplicate_versions(url) == []
+        assert event_multiset(url) == event_multiset(reference)
+
+    assert failures == []
