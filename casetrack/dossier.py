@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any, Final
 from uuid import UUID, uuid5
 
@@ -172,13 +172,23 @@ def changes(facts: Facts, snapshot: Snapshot) -> list[Change]:
         # that came through TOPVIR (with a batch) are not PIAF's to retract.
         if facts.ordered_on is not None and facts.batch is None:
             found.append(("FactCleared", {"fact": "payment"}))
-    elif snapshot.ordered_on != facts.ordered_on:
+    elif snapshot.ordered_on != facts.ordered_on and not _earlier_transfer(facts, snapshot):
         found.append(("PaymentOrdered", {"ordered_on": snapshot.ordered_on, "batch": None}))
     if snapshot.closed and facts.closed_on is None:
         found.append(("Closed", {}))
     elif not snapshot.closed and facts.closed_on is not None:
         found.append(("FactCleared", {"fact": "closed"}))
     return found
+
+
+def _earlier_transfer(facts: Facts, snapshot: Snapshot) -> bool:
+    # The first transfer order counts: one TOPVIR reported earlier than PIAF's date stands.
+    return (
+        facts.batch is not None
+        and facts.ordered_on is not None
+        and snapshot.ordered_on is not None
+        and facts.ordered_on <= snapshot.ordered_on
+    )
 
 
 def filed_facts(number: str, snapshot: Snapshot) -> Facts:

@@ -23,7 +23,13 @@ from casetrack.output import write_rows
 from casetrack.reporting import FIGURES, LABELS, ReportQuery, ReportRow, build_report
 from casetrack.rules import load_rule_set
 from projections.commands import build_query, report_options
-from projections.reports import emit_report, event_store_clocks, french_value, machine_value
+from projections.reports import (
+    emit_report,
+    event_store_clocks,
+    french_value,
+    json_value,
+    machine_value,
+)
 
 COMPARE_KEYS = ("engagement", "section")
 CHANGE_COLUMNS = (
@@ -184,18 +190,23 @@ def write_comparison(
     changes: Sequence[StatusChange],
 ) -> None:
     """The side-by-side figures and the list of changed dossiers."""
+    as_json = args.format == "json"
     keyed: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(dict)
     for side, rows in (("known_at", before), ("now", after)):
         for row in rows:
             key = (row.engagement, row.section)
             for figure in FIGURES:
-                keyed[key][f"{figure}_{side}"] = machine_value(figure, getattr(row, figure))
+                value = getattr(row, figure)
+                keyed[key][f"{figure}_{side}"] = (
+                    json_value(figure, value) if as_json else machine_value(figure, value)
+                )
     columns = [*COMPARE_KEYS] + [f"{f}_{s}" for s in ("known_at", "now") for f in FIGURES]
     figures = [{"engagement": k[0], "section": k[1], **v} for k, v in sorted(keyed.items())]
     change_rows = [{c: getattr(ch, c) for c in CHANGE_COLUMNS} for ch in changes]
     with output_stream(args.output) as out:
         if args.format == "json":
-            json.dump({"figures": figures, "changes": change_rows}, out, default=str, indent=1)
+            changes_json = [{k: json_value(k, v) for k, v in c.items()} for c in change_rows]
+            json.dump({"figures": figures, "changes": changes_json}, out, indent=1)
             out.write("\n")
         elif args.format == "csv":
             write_rows(figures, columns, out, "csv")

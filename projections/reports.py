@@ -64,9 +64,18 @@ def report_rows(
 
 
 def machine_value(column: str, value: Any) -> Any:
-    """Value as the CSV/JSON interface spells it (rate with four places)."""
+    """Value as the CSV interface spells it (rate with four places)."""
     if column == "rate" and isinstance(value, Decimal):
         return f"{value:.4f}"
+    return value
+
+
+def json_value(column: str, value: Any) -> Any:
+    """Value as the JSON interface gives it: numbers as numbers, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -91,13 +100,13 @@ def emit_report(
     columns = query.columns
     fmt = args.format
     if fmt in ("csv", "json"):
-        dicts = ({c: machine_value(c, r.as_dict()[c]) for c in columns} for r in rows)
         with output_stream(args.output) as out:
             if fmt == "json":
-                items = [{k: _json(v) for k, v in d.items()} for d in dicts]
+                items = [{c: json_value(c, r.as_dict()[c]) for c in columns} for r in rows]
                 json.dump(items, out, ensure_ascii=False, indent=1)
                 out.write("\n")
             else:
+                dicts = ({c: machine_value(c, r.as_dict()[c]) for c in columns} for r in rows)
                 write_rows(dicts, columns, out, "csv")
         return
     if fmt == "table":
@@ -168,11 +177,3 @@ def elapsed_by_engagement(query: ReportQuery, triples: Sequence[Triple]) -> dict
         if clock.state_at(query.as_of) in ("met", "breached") and clock.elapsed is not None:
             found.setdefault(clock.engagement, []).append(clock.elapsed)
     return found
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value and value.replace(".", "", 1).isdigit() and "." in value:
-        return float(value)
-    return value

@@ -159,8 +159,10 @@ class ReadModels:
         keys = [i.hex for i in ids]
         for start in range(0, len(keys), CHUNK):
             part = keys[start : start + CHUNK]
-            rows = conn.execute(select(DossierRow).where(DossierRow.stream_id.in_(part)))
-            for row in rows.scalars():
+            rows = conn.execute(
+                select(DossierRow.__table__).where(DossierRow.stream_id.in_(part))
+            )
+            for row in rows:
                 facts = Facts(**{c: getattr(row, c) for c in _FACT_COLUMNS})
                 found[UUID(row.stream_id)] = restore(facts, row.known_on, row.version)
         return found

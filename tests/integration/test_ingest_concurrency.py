@@ -11,8 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +35,6 @@ from tests.integration.ingest_helpers import (
 
 EXTRACTED = "20260306"
 BUSY = "another casetrack job"
-INGEST = (sys.executable, "-m", "casetrack.cli")
 
 
 @dataclass(frozen=True)
@@ -101,22 +104,59 @@ class Outcome:
     err: str
 
 
+#: Runs `casetrack ARGV` once told to: imports (plugins included) are done before the start
+#: line, so that both processes really start the command at the same moment.
+STARTER = """
+import sys, time
+from pathlib import Path
+from casetrack.cli import build_parser, main
+build_parser()
+ready, go, *argv = sys.argv[1:]
+Path(ready).touch()
+while not Path(go).exists():
+    time.sleep(0.001)
+sys.exit(main(argv))
+"""
+
+
 def ingest_at_once(url: str, *paths: Path) -> list[Outcome]:
-    """Start one `casetrack ingest piaf` per file at the same time; wait for all."""
-    processes = [
-        subprocess.Popen(
-            [*INGEST, "--db", url, "-q", "ingest", "piaf", "--no-project", str(path)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+    """Run one `casetrack ingest piaf` per file, all started at the same moment; wait for all."""
+    flags = paths[0].parent / f"flags-{uuid.uuid4().hex}"
+    flags.mkdir()
+    environment = {**os.environ, "CASETRACK_DEBUG": "1"}  # a traceback, should one crash
+    processes = []
+    for number, path in enumerate(paths):
+        argv = ["--db", url, "-q", "ingest", "piaf", "--no-project", str(path)]
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-c", STARTER, str(flags / str(number)), str(flags / "go"), *argv],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environment,
+            )
         )
-        for path in paths
-    ]
+    deadline = time.monotonic() + 60
+    while not all((flags / str(n)).exists() for n in range(len(paths))):
+        assert time.monotonic() < deadline, "the processes did not start"
+        assert all(p.poll() is None for p in processes), "a process ended before the start"
+        time.sleep(0.005)
+    (flags / "go").touch()
     outcomes = []
     for process in processes:
         _, err = process.communicate(timeout=120)
         outcomes.append(Outcome(process.returncode, err))
     return outcomes
+
+
+def last_error(err: str) -> str:
+    """The line of a stderr that names the error (the exception of a traceback)."""
+    lines = [
+        line
+        for line in err.splitlines()
+        if line.startswith("casetrack:") or re.match(r"[\w.]+(Error|Exception): ", line)
+    ]
+    return lines[-1][:300] if lines else err[-300:]
 
 
 def ledger_files(url: str) -> list[str]:
@@ -130,7 +170,7 @@ def ledger_files(url: str) -> list[str]:
 
 def check_outcomes(outcomes: list[Outcome]) -> None:
     """Both succeed, or one gives up clearly with exit code 3."""
-    assert all(o.code in (0, 3) for o in outcomes), [(o.code, o.err[-800:]) for o in outcomes]
+    assert all(o.code in (0, 3) for o in outcomes), [(o.code, last_error(o.err)) for o in outcomes]
     assert [o.code for o in outcomes].count(0) >= 1
     for outcome in outcomes:
         if outcome.code == 3:
@@ -180,7 +220,7 @@ def test_two_ingests_started_at_once_on_a_new_store_both_succeed_or_one_waits(
         url = f"sqlite:///{tmp_path / f'new-{trial}.sqlite'}"
         outcomes = ingest_at_once(url, small.first, small.second)
         if not all(o.code in (0, 3) for o in outcomes):
-            failures.append([(o.code, o.err.strip().splitlines()[-1:]) for o in outcomes])
+            failures.append([(o.code, last_error(o.err)) for o in outcomes])
             continue
         check_outcomes(outcomes)
         reference = sequential_store(tmp_path, f"sequential-{trial}.sqlite", small, url)

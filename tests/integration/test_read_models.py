@@ -170,7 +170,7 @@ def test_read_models_are_stale_after_an_ingest_and_current_after_catch_up(
 ) -> None:
     tracker = DossierTracker(db_url)
     ingestor, models = Ingestor(tracker), ReadModels(tracker)
-    (piaf1, topvir1), (piaf2, topvir2) = list(weeks(year))[2:4]
+    (piaf1, topvir1), (piaf2, _) = list(weeks(year))[2:4]
     assert not models.is_current()  # never built
     ingestor.ingest_piaf(piaf1)
     models.catch_up()

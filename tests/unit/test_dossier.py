@@ -124,3 +124,23 @@ def test_replay_known_at_hides_facts_learnt_later() -> None:
     assert at_k1 is not None and at_k1.facts.first_info_on is None
     assert at_k2 is not None and at_k2.facts.first_info_on == date(2025, 3, 4)
     assert replay(events, date(2025, 3, 6)) is None
+
+
+def test_piaf_transfer_date_later_than_an_earlier_topvir_order_keeps_the_topvir_one() -> None:
+    later = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
+                     ordered_on=date(2025, 3, 20))
+    dossier = open_dossier("N1", later, K1)
+    dossier.record_transfer(date(2025, 3, 12), "L1", K2)
+    dossier.collect_events()
+    dossier.record(later, K3)
+    assert names(dossier) == []
+    assert (dossier.facts.ordered_on, dossier.facts.batch) == (date(2025, 3, 12), "L1")
+
+
+def test_piaf_transfer_date_earlier_than_topvir_replaces_it() -> None:
+    dossier = open_dossier("N1", BASE, K1)
+    dossier.record_transfer(date(2025, 3, 12), "L1", K2)
+    earlier = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
+                       ordered_on=date(2025, 3, 10))
+    dossier.record(earlier, K3)
+    assert (dossier.facts.ordered_on, dossier.facts.batch) == (date(2025, 3, 10), None)
