@@ -18,6 +18,9 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from casetrack.persistence import Database, parse_url
 
@@ -79,8 +82,11 @@ def engine_for(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options = {"options": f"-csearch_path={db.schema}"} if db.schema else {}
+    # No pool: jobs are short and many; idle pooled connections would pile up on the server.
     return create_engine(
-        sqlalchemy_url(db), pool_pre_ping=True, connect_args={"connect_timeout": 10, **options}
+        sqlalchemy_url(db),
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 10, **options},
     )
 
 
@@ -93,5 +99,18 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def create_tables(url: str) -> None:
-    """Create ingestion's tables if they do not exist."""
-    metadata.create_all(engine_for(url))
+    """Create ingestion's tables if they do not exist, safely when jobs start together."""
+    engine = engine_for(url)
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                for table in metadata.sorted_tables:
+                    conn.execute(CreateTable(table, if_not_exists=True))
+                    for index in table.indexes:
+                        conn.execute(CreateIndex(index, if_not_exists=True))
+            return
+        except DBAPIError:
+            # Two jobs creating the same table at once: PostgreSQL may reject the
+            # loser even with IF NOT EXISTS; the table is there on the next try.
+            if attempt == 2:
+                raise

@@ -11,8 +11,9 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
 from casetrack.calendar import WorkingCalendar
-from casetrack.dossier import Dossier, dossier_id, fold, replay
+from casetrack.dossier import Dossier, dossier_id, replay
 from casetrack.facts import Facts, Snapshot
+from casetrack.folding import FactsFolder
 from casetrack.ledger import LEDGER_ID, ExtractLedger
 from casetrack.measures import Measure, measure_all
 from casetrack.persistence import DEFAULT_URL, Database, parse_url
@@ -101,10 +102,10 @@ class DossierTracker(Application[UUID]):
 
     def all_facts(self, known_at: date | None = None) -> Iterator[Facts]:
         """Facts of every dossier, folded from the notification log, sorted by number."""
-        dossiers: dict[UUID, Dossier] = {}
-        for domain_event in self.iter_events():
-            fold(dossiers, domain_event, known_at)
-        return iter(sorted((d.facts for d in dossiers.values()), key=lambda f: f.number))
+        folder = FactsFolder(self.mapper, known_at)
+        for n in self.iter_notifications():
+            folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
+        return iter(sorted((facts for _, facts, _, _ in folder.results()), key=_number))
 
     def iter_events(self, start: int = 1) -> Iterator[Any]:
         """Every stored dossier event in recording order, read in pages."""
@@ -132,6 +133,10 @@ class DossierTracker(Application[UUID]):
     def default_as_of(self) -> date | None:
         """The latest extraction date ingested: measures.md's default evaluation date."""
         return self.ledger().latest_extraction
+
+
+def _number(facts: Facts) -> str:
+    return facts.number
 
 
 def open_dossier(number: str, snapshot: Snapshot, known_on: date) -> Dossier:

@@ -51,7 +51,8 @@ class Dossier(Aggregate):
     def __init__(
         self, number: str, section: str, prestation: str, filed_on: date, known_on: date
     ) -> None:
-        self.facts = Facts(number=number, section=section, prestation=prestation, filed_on=filed_on)
+        payload = {"number": number, "section": section, "prestation": prestation}
+        self.facts = Facts(**effects("Filed", **payload, filed_on=filed_on))
         self.known_on = known_on
 
     # -- commands ------------------------------------------------------------
@@ -73,19 +74,22 @@ class Dossier(Aggregate):
     def _filing_corrected(
         self, section: str, prestation: str, filed_on: date, known_on: date
     ) -> None:
-        self._set(known_on, section=section, prestation=prestation, filed_on=filed_on)
+        self._set(
+            known_on,
+            effects("FilingCorrected", section=section, prestation=prestation, filed_on=filed_on),
+        )
 
     @event("FirstInfoSent")
     def _first_info_sent(self, sent_on: date, known_on: date) -> None:
-        self._set(known_on, first_info_on=sent_on)
+        self._set(known_on, effects("FirstInfoSent", sent_on=sent_on))
 
     @event("SecondInfoSent")
     def _second_info_sent(self, sent_on: date, known_on: date) -> None:
-        self._set(known_on, second_info_on=sent_on)
+        self._set(known_on, effects("SecondInfoSent", sent_on=sent_on))
 
     @event("Completed")
     def _completed(self, completed_on: date, known_on: date) -> None:
-        self._set(known_on, completed_on=completed_on)
+        self._set(known_on, effects("Completed", completed_on=completed_on))
 
     @event("DecisionNotified")
     def _decision_notified(
@@ -95,24 +99,59 @@ class Dossier(Aggregate):
         outcome: str | None,
         known_on: date,
     ) -> None:
-        self._set(known_on, decided_on=decided_on, notified_on=notified_on, outcome=outcome)
+        self._set(
+            known_on,
+            effects(
+                "DecisionNotified", decided_on=decided_on, notified_on=notified_on, outcome=outcome
+            ),
+        )
 
     @event("PaymentOrdered")
     def _payment_ordered(self, ordered_on: date, batch: str | None, known_on: date) -> None:
-        self._set(known_on, ordered_on=ordered_on, batch=batch)
+        self._set(known_on, effects("PaymentOrdered", ordered_on=ordered_on, batch=batch))
 
     @event("Closed")
     def _closed(self, known_on: date) -> None:
-        # measures.md: a Closed fact is dated by the extraction date that first reported CLASSE.
-        self._set(known_on, closed_on=known_on)
+        self._set(known_on, effects("Closed", known_on=known_on))
 
     @event("FactCleared")
     def _fact_cleared(self, fact: str, known_on: date) -> None:
-        self._set(known_on, **dict.fromkeys(CLEARABLE[fact]))
+        self._set(known_on, effects("FactCleared", fact=fact))
 
-    def _set(self, known_on: date, **changes: Any) -> None:
+    def _set(self, known_on: date, changes: dict[str, Any]) -> None:
         self.facts = self.facts.replace(**changes)
         self.known_on = max(self.known_on, known_on)
+
+
+#: Event payload field -> Facts field, per event (Closed and FactCleared are special).
+_EFFECTS: Final[dict[str, dict[str, str]]] = {
+    "Filed": {
+        "number": "number",
+        "section": "section",
+        "prestation": "prestation",
+        "filed_on": "filed_on",
+    },
+    "FilingCorrected": {"section": "section", "prestation": "prestation", "filed_on": "filed_on"},
+    "FirstInfoSent": {"sent_on": "first_info_on"},
+    "SecondInfoSent": {"sent_on": "second_info_on"},
+    "Completed": {"completed_on": "completed_on"},
+    "DecisionNotified": {
+        "decided_on": "decided_on",
+        "notified_on": "notified_on",
+        "outcome": "outcome",
+    },
+    "PaymentOrdered": {"ordered_on": "ordered_on", "batch": "batch"},
+}
+
+
+def effects(name: str, /, **payload: Any) -> dict[str, Any]:
+    """The Facts fields an event sets, from its payload: the one place events meet facts."""
+    if name == "FactCleared":
+        return dict.fromkeys(CLEARABLE[payload["fact"]])
+    if name == "Closed":
+        # measures.md: a Closed fact is dated by the extraction date that first reported CLASSE.
+        return {"closed_on": payload["known_on"]}
+    return {target: payload[source] for source, target in _EFFECTS[name].items()}
 
 
 #: Event name -> the @event method that triggers it.

@@ -53,6 +53,10 @@ class Database:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_PRE_PING": "y",
+            # A job needs one connection; eventsourcing opens 5 by default, which many
+            # short jobs against one server soon turn into "too many clients".
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "4",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

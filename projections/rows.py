@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-from attrs import asdict
+from typing import Any, Final
+from uuid import UUID
 
 from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock, clock_of
@@ -13,51 +12,53 @@ from casetrack.dossier import dossier_id
 from casetrack.facts import Facts, sector_of
 from casetrack.rules import RuleSet
 
+#: Column order of the tuples below (the `dossier` and `measure` tables).
+DOSSIER_COLUMNS: Final = (
+    "number", "stream_id", "section", "prestation", "filed_on", "first_info_on",
+    "second_info_on", "completed_on", "decided_on", "notified_on", "outcome", "ordered_on",
+    "batch", "closed_on", "known_on", "version",
+)
+MEASURE_COLUMNS: Final = (
+    "dossier", "engagement", "section", "sector", "prestation", "applicable", "start", "stop",
+    "due", "elapsed", "status", "stop_period", "overdue_from", "outcome", "excluded_from",
+    "unmeasured_from", "closed_on",
+)
 
-def dossier_row(facts: Facts, known_on: date, version: int) -> dict[str, Any]:
-    """The `dossier` row of a dossier."""
-    return {
-        **asdict(facts),
-        "stream_id": dossier_id(facts.number).hex,
-        "known_on": known_on,
-        "version": version,
-    }
+
+def dossier_values(
+    facts: Facts, known_on: date, version: int, stream_id: UUID | None = None
+) -> tuple[Any, ...]:
+    """The `dossier` row of a dossier, in DOSSIER_COLUMNS order."""
+    f = facts
+    return (
+        f.number, (stream_id or dossier_id(f.number)).hex, f.section, f.prestation, f.filed_on,
+        f.first_info_on, f.second_info_on, f.completed_on, f.decided_on, f.notified_on,
+        f.outcome, f.ordered_on, f.batch, f.closed_on, known_on, version,
+    )
 
 
-def measure_rows(
+def measure_values(
     facts: Facts, rule_set: RuleSet, calendar: WorkingCalendar, as_of: date | None
-) -> list[dict[str, Any]]:
-    """The `measure` rows of a dossier, one per engagement, with statuses at `as_of`."""
-    rows = []
-    for engagement in rule_set.ordered:
-        clock = clock_of(facts, engagement, calendar)
-        rows.append(measure_row(facts, clock, as_of))
-    return rows
+) -> list[tuple[Any, ...]]:
+    """The `measure` rows of a dossier, one per engagement, statuses at `as_of`."""
+    return [
+        measure_value(facts, clock_of(facts, engagement, calendar), as_of)
+        for engagement in rule_set.ordered
+    ]
 
 
-def measure_row(facts: Facts, clock: Clock, as_of: date | None) -> dict[str, Any]:
-    """One `measure` row."""
+def measure_value(facts: Facts, clock: Clock, as_of: date | None) -> tuple[Any, ...]:
+    """One `measure` row, in MEASURE_COLUMNS order."""
     stop = clock.stop
     anchor = stop or clock.start or facts.filed_on
-    return {
-        "dossier": facts.number,
-        "engagement": clock.engagement,
-        "section": facts.section,
-        "sector": sector_of(facts.section, anchor),
-        "prestation": facts.prestation,
-        "applicable": int(clock.applicable),
-        "start": clock.start,
-        "stop": stop,
-        "due": clock.due,
-        "elapsed": clock.elapsed,
-        "status": clock.state_at(as_of) if as_of is not None else None,
-        "stop_period": f"{stop.year:04d}-{stop.month:02d}" if stop else None,
-        "overdue_from": clock.overdue_from,
-        "outcome": clock.outcome,
-        "excluded_from": clock.excluded_from,
-        "unmeasured_from": clock.unmeasured_from,
-        "closed_on": clock.closed_on,
-    }
+    return (
+        facts.number, clock.engagement, facts.section, sector_of(facts.section, anchor),
+        facts.prestation, int(clock.applicable), clock.start, stop, clock.due, clock.elapsed,
+        clock.state_at(as_of) if as_of is not None else None,
+        f"{stop.year:04d}-{stop.month:02d}" if stop else None,
+        clock.overdue_from, clock.outcome, clock.excluded_from, clock.unmeasured_from,
+        clock.closed_on,
+    )
 
 
 def clock_from_row(row: Any) -> Clock:

@@ -18,10 +18,16 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, inspect, o
 
 from adapters.sqlstore import engine_for
 from casetrack.application import DossierTracker
-from casetrack.dossier import Dossier, fold, restore
 from casetrack.facts import Facts
+from casetrack.folding import FactsFolder, is_dossier_topic
 from casetrack.progress import Progress
-from projections.rows import clock_from_row, dossier_row, measure_rows
+from projections.rows import (
+    DOSSIER_COLUMNS,
+    MEASURE_COLUMNS,
+    clock_from_row,
+    dossier_values,
+    measure_values,
+)
 from projections.schema import (
     MEASURE_TABLE,
     PROJECTION_NAME,
@@ -116,9 +122,8 @@ class ReadModels:
             )
             if not page:
                 break
-            events = [self.tracker.mapper.to_domain_event(n) for n in page]
             with self.engine.begin() as conn:
-                touched = self._apply(conn, events, as_of)
+                touched = self._apply(conn, page, as_of)
                 conn.execute(
                     update(Tracking)
                     .where(Tracking.name == PROJECTION_NAME)
@@ -134,50 +139,62 @@ class ReadModels:
         result.seconds = time.monotonic() - started
         return result
 
-    def _apply(self, conn: Connection, events: Sequence[Any], as_of: date | None) -> int:
-        """Fold a page of events into the rows of the dossiers they touch."""
-        ids = {e.originator_id for e in events if isinstance(e, Dossier.Event)}
+    def _apply(self, conn: Connection, page: Sequence[Any], as_of: date | None) -> int:
+        """Fold a page of notifications into the rows of the dossiers they touch."""
+        folder = FactsFolder(self.tracker.mapper)
+        ids = {n.originator_id for n in page if is_dossier_topic(n.topic)}
         if not ids:
             return 0
-        dossiers = self._load(conn, ids)
-        for domain_event in events:
-            current = dossiers.get(domain_event.originator_id)
-            if current is not None and domain_event.originator_version <= current.version:
-                continue  # already applied (a page re-read after a crash never gets here)
-            fold(dossiers, domain_event, None)
-        numbers = [d.facts.number for d in dossiers.values()]
+        self._seed(conn, folder, ids)
+        for n in page:
+            folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
+        results = list(folder.results())
+        numbers = [facts.number for _, facts, _, _ in results]
         for start in range(0, len(numbers), CHUNK):
             part = numbers[start : start + CHUNK]
             conn.execute(delete(DossierRow).where(DossierRow.number.in_(part)))
             conn.execute(delete(MeasureRow).where(MeasureRow.dossier.in_(part)))
-        self._insert(conn, dossiers.values(), as_of)
+        self._write(conn, results, as_of)
         return len(numbers)
 
-    def _load(self, conn: Connection, ids: set[UUID]) -> dict[UUID, Dossier]:
-        """The dossiers among `ids` that the read model already holds, as aggregates."""
-        found: dict[UUID, Dossier] = {}
+    def _seed(self, conn: Connection, folder: FactsFolder, ids: set[UUID]) -> None:
+        """Start the folder from the facts the read model holds for these dossiers."""
         keys = [i.hex for i in ids]
+        table = DossierRow.__table__
         for start in range(0, len(keys), CHUNK):
             part = keys[start : start + CHUNK]
-            rows = conn.execute(
-                select(DossierRow.__table__).where(DossierRow.stream_id.in_(part))
-            )
-            for row in rows:
+            for row in conn.execute(select(table).where(table.c.stream_id.in_(part))):
                 facts = Facts(**{c: getattr(row, c) for c in _FACT_COLUMNS})
-                found[UUID(row.stream_id)] = restore(facts, row.known_on, row.version)
-        return found
+                folder.seed(UUID(row.stream_id), facts, row.known_on, row.version)
 
-    def _insert(self, conn: Connection, dossiers: Iterable[Dossier], as_of: date | None) -> None:
+    def _write(
+        self, conn: Connection, results: Iterable[tuple[UUID, Facts, date, int]],
+        as_of: date | None,
+    ) -> None:
+        """Insert dossier and measure rows, through the driver in large batches."""
         rule_set, calendar = self.tracker.rule_set, self.tracker.calendar
-        dossier_rows: list[dict[str, Any]] = []
-        measure_batch: list[dict[str, Any]] = []
-        for dossier in dossiers:
-            dossier_rows.append(dossier_row(dossier.facts, dossier.known_on, dossier.version))
-            measure_batch.extend(measure_rows(dossier.facts, rule_set, calendar, as_of))
-            if len(dossier_rows) >= INSERT_CHUNK:
-                _bulk(conn, dossier_rows, measure_batch)
-                dossier_rows, measure_batch = [], []
-        _bulk(conn, dossier_rows, measure_batch)
+        dossiers: list[tuple[Any, ...]] = []
+        measures: list[tuple[Any, ...]] = []
+        for ident, facts, known_on, version in results:
+            dossiers.append(dossier_values(facts, known_on, version, ident))
+            measures.extend(measure_values(facts, rule_set, calendar, as_of))
+            if len(dossiers) >= INSERT_CHUNK:
+                self._insert(conn, dossiers, measures)
+                dossiers, measures = [], []
+        self._insert(conn, dossiers, measures)
+
+    def _insert(
+        self, conn: Connection, dossiers: list[tuple[Any, ...]], measures: list[tuple[Any, ...]]
+    ) -> None:
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        for table, columns, rows in (
+            ("dossier", DOSSIER_COLUMNS, dossiers),
+            ("measure", MEASURE_COLUMNS, measures),
+        ):
+            if rows:
+                marks = ", ".join([mark] * len(columns))
+                statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+                conn.exec_driver_sql(statement, rows)
 
     # -- rebuild ---------------------------------------------------------------
 
@@ -187,14 +204,14 @@ class ReadModels:
         last = self.tracker.recorder.max_notification_id() or 0
         if progress is not None:
             progress.total = last
-        dossiers: dict[UUID, Dossier] = {}
+        folder = FactsFolder(self.tracker.mapper)
         position = 0
         while position < last:
             page = self.tracker.recorder.select_notifications(position + 1, PAGE, stop=last)
             if not page:
                 break
-            for notification in page:
-                fold(dossiers, self.tracker.mapper.to_domain_event(notification), None)
+            for n in page:
+                folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
             position = page[-1].id
             if progress is not None:
                 progress.advance(len(page))
@@ -204,7 +221,7 @@ class ReadModels:
             # until the commit, then see the new ones whole.
             Base.metadata.drop_all(conn, tables=list(READ_MODEL_TABLES))
             Base.metadata.create_all(conn, tables=list(READ_MODEL_TABLES))
-            self._insert(conn, dossiers.values(), as_of)
+            self._write(conn, folder.results(), as_of)
             conn.execute(
                 insert(Tracking).values(
                     name=PROJECTION_NAME,
@@ -215,7 +232,7 @@ class ReadModels:
             )
         return RunResult(
             events=position,
-            dossiers=len(dossiers),
+            dossiers=len(folder.states),
             position=position,
             seconds=time.monotonic() - started,
             rebuilt=True,
@@ -257,10 +274,3 @@ class ReadModels:
             conn.execute(
                 update(Tracking).where(Tracking.name == PROJECTION_NAME).values(status_as_of=as_of)
             )
-
-
-def _bulk(conn: Connection, dossiers: list[dict[str, Any]], measures: list[dict[str, Any]]) -> None:
-    if dossiers:
-        conn.execute(insert(DossierRow), dossiers)
-    if measures:
-        conn.execute(insert(MeasureRow), measures)

@@ -69,6 +69,7 @@ class CrashRuns:
     duration: float
     first_commit: float
     killed: list[tuple[list[float], str]] = field(default_factory=list)  # (delays, url)
+    kills: list[int] = field(default_factory=list)  # events stored when each kill landed
 
 
 @pytest.fixture(scope="module")
@@ -108,17 +109,16 @@ def crash_runs(tmp_path_factory: pytest.TempPathFactory) -> CrashRuns:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+                runs.kills.append(stored_count(store))
         run_to_completion(store, extract)
         runs.killed.append((delays, f"sqlite:///{store}"))
     return runs
 
 
-def test_some_kills_interrupt_the_ingest(crash_runs: CrashRuns) -> None:
-    # the test is only worth something if the kills do land before the end of the runs
+def test_the_kills_do_interrupt_ingests(crash_runs: CrashRuns) -> None:
+    # the other tests are only worth something if processes were killed before their end
     assert crash_runs.first_commit < crash_runs.duration
-    assert (
-        sum(d < crash_runs.duration * 0.9 for delays, _ in crash_runs.killed for d in delays) >= 5
-    )
+    assert len(crash_runs.kills) >= KILL_POINTS // 2
 
 
 def test_a_killed_then_rerun_ingest_stores_the_dossier_events_of_an_uninterrupted_one(

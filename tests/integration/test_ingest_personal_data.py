@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -15,7 +15,7 @@ import pytest
 
 from casetrack.persistence import parse_url
 from tests.conftest import postgres_base_url
-from tests.integration.ingest_helpers import Run, cli, quarantine_rows
+from tests.integration.ingest_helpers import Run, cli, quarantine_rows, release_connections
 
 NOM, PRENOM = "Zéphyrine", "Quasimodo-Testeur"
 NIR, NIR_SPACED = "2850375123456", "2 85 03 75 123 456"
@@ -52,6 +52,12 @@ HEADER_B = (
 PLACEHOLDER = "@@raw@@"
 SHIFTED = {("piaf_20250124.csv", 3): "P2", ("piaf_20250124.csv", 6): "P5",
            ("piaf_20250131.csv", 3): "Q2"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    release_connections(request)
 
 
 def person(**changes: str) -> dict[str, str]:

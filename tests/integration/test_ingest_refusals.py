@@ -4,7 +4,7 @@ and the problem, and nothing written (spec/piaf-extract.md, "What ingestion must
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from tests.integration.ingest_helpers import (
     piaf_row,
     quarantine_rows,
     raw_events,
+    release_connections,
     write_piaf,
     write_rows,
 )
@@ -25,6 +26,12 @@ GOOD_ROWS = [
     piaf_row("D2", DATE_DEPOT="31/02/2025"),
     piaf_row("D3", DATE_DOSSIER_COMPLET="20/01/2025"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    release_connections(request)
 
 
 def many_rows(count: int) -> list[dict[str, str]]:

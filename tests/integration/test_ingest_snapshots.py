@@ -23,12 +23,19 @@ from tests.integration.ingest_helpers import (
     piaf_row,
     quarantine_rows,
     read_piaf,
+    release_connections,
     write_piaf,
     write_topvir,
 )
 
 JAN_24 = date(2025, 1, 24)
 JAN_31 = date(2025, 1, 31)
+
+
+@pytest.fixture(autouse=True)
+def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    release_connections(request)
 
 
 @pytest.fixture

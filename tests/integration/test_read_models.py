@@ -21,6 +21,7 @@ from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.cli import main
 from casetrack.dossier import Dossier
+from casetrack.folding import FactsFolder
 from projections.runner import ReadModels
 from projections.schema import PROJECTION_NAME, SCHEMA_VERSION, Tracking
 
@@ -91,14 +92,15 @@ def test_no_event_is_applied_twice_across_many_small_catch_ups(
     db_url: str, year: GeneratedFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     applied: Counter[tuple[UUID, int]] = Counter()
-    real_fold = projections.runner.fold
+    real_apply = FactsFolder.apply
 
-    def counting_fold(dossiers: dict[UUID, Dossier], event: Any, known_at: Any) -> None:
-        if isinstance(event, Dossier.Event):
-            applied[(event.originator_id, event.originator_version)] += 1
-        real_fold(dossiers, event, known_at)
+    def counting_apply(folder: FactsFolder, ident: Any, version: int, *stored: Any) -> bool:
+        done = real_apply(folder, ident, version, *stored)
+        if done:
+            applied[(UUID(str(ident)), version)] += 1
+        return done
 
-    monkeypatch.setattr(projections.runner, "fold", counting_fold)
+    monkeypatch.setattr(FactsFolder, "apply", counting_apply)
     monkeypatch.setattr(projections.runner, "PAGE", 37)
     tracker = DossierTracker(db_url)
     ingestor, models = Ingestor(tracker), ReadModels(tracker)

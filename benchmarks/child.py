@@ -1,0 +1,81 @@
+"""Ingestion in a subprocess, so its peak memory can be measured on its own.
+
+`python -m benchmarks.child URL piaf:PATH topvir:PATH ...` ingests the files in the
+order given (Ingestor only, no projection) and prints one JSON line: seconds, events,
+rows. The parent reads the child's peak RSS from `os.wait4`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from attrs import frozen
+
+
+@frozen
+class ChildResult:
+    """What an ingesting subprocess did, and its peak resident memory."""
+
+    seconds: float
+    events: int
+    rows: int
+    peak_rss_mib: float
+
+
+def ingest_files(url: str, files: Sequence[str]) -> dict[str, float | int]:
+    """Ingest `kind:path` files in order into the store at `url`; time the ingestion only."""
+    from adapters.ingest import Ingestor
+    from casetrack.application import DossierTracker
+
+    tracker = DossierTracker(url)
+    ingestor = Ingestor(tracker)
+    events = rows = 0
+    started = time.perf_counter()
+    for item in files:
+        kind, path = item.split(":", 1)
+        ingest = ingestor.ingest_piaf if kind == "piaf" else ingestor.ingest_topvir
+        summary = ingest(Path(path))
+        events += summary.events
+        rows += summary.rows_read
+    seconds = time.perf_counter() - started
+    tracker.close()
+    return {"seconds": seconds, "events": events, "rows": rows}
+
+
+def run_child(url: str, files: Sequence[tuple[str, Path]]) -> ChildResult:
+    """Run one ingestion subprocess; raise if it fails."""
+    command = [sys.executable, "-m", "benchmarks.child", url]
+    command += [f"{kind}:{path}" for kind, path in files]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    process.stdout.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        msg = f"ingestion subprocess exited with {process.returncode}"
+        raise RuntimeError(msg)
+    found = json.loads(output.strip().splitlines()[-1])
+    return ChildResult(
+        seconds=float(found["seconds"]),
+        events=int(found["events"]),
+        rows=int(found["rows"]),
+        peak_rss_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
+    )
+
+
+def main(argv: Sequence[str]) -> int:
+    """Entry point of the subprocess."""
+    url, *files = argv
+    print(json.dumps(ingest_files(url, files)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""Folding stored events straight into facts, for rebuilds and re-audits of whole stores.
+
+Decoding each event into an eventsourcing object and applying it through the
+aggregate costs some 25 µs; a year holds about a million events. Stored states
+are plain JSON, so this reads them with `json.loads` and applies `effects()`,
+the same table the aggregate's event methods use. A test checks both folds agree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, Final
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper
+from eventsourcing.utils import get_topic
+
+from casetrack.dossier import Dossier, effects
+from casetrack.facts import Facts
+
+_PREFIX: Final = get_topic(Dossier) + "."
+_SKIP: Final = frozenset({"timestamp", "originator_topic"})
+_FACT_FIELDS: Final = tuple(a.name for a in Facts.__attrs_attrs__)
+_JSON: Final = json.JSONDecoder()
+
+
+def is_dossier_topic(topic: str) -> bool:
+    """Whether a stored event belongs to a dossier stream."""
+    return topic.startswith(_PREFIX)
+
+
+def _decoded(value: Any) -> Any:
+    # JSONTranscoder writes dates as {"_type_": "date_iso", "_data_": "AAAA-MM-JJ"}.
+    if type(value) is dict and value.get("_type_") == "date_iso":
+        return date.fromisoformat(value["_data_"])
+    return value
+
+
+class FactsFolder:
+    """Accumulates the facts of many dossiers from their stored events, in log order."""
+
+    def __init__(self, mapper: Mapper[UUID], known_at: date | None = None) -> None:
+        self.compressor = mapper.compressor
+        self.cipher = mapper.cipher
+        self.known_at = known_at
+        #: Per stream: [facts fields..., known_on, version] kept mutable for speed.
+        self.states: dict[UUID, dict[str, Any]] = {}
+
+    def seed(self, ident: UUID, facts: Facts, known_on: date, version: int) -> None:
+        """Start a dossier from facts a read model kept, to apply only newer events."""
+        state = {name: getattr(facts, name) for name in _FACT_FIELDS}
+        state["_known_on"], state["_version"] = known_on, version
+        self.states[ident] = state
+
+    def apply(self, ident: UUID | str, version: int, topic: str, stored_state: bytes) -> bool:
+        """Apply one stored event; False when it is not a dossier event or is skipped."""
+        if not topic.startswith(_PREFIX):
+            return False
+        if not isinstance(ident, UUID):
+            ident = UUID(ident)
+        current = self.states.get(ident)
+        if current is not None and version <= current["_version"]:
+            return False  # already folded (a read model's seed includes it)
+        name = topic[len(_PREFIX) :]
+        if self.cipher:
+            stored_state = self.cipher.decrypt(stored_state)
+        if self.compressor:
+            stored_state = self.compressor.decompress(stored_state)
+        decoded = _JSON.decode(stored_state.decode("utf-8"))
+        payload = {k: _decoded(v) for k, v in decoded.items() if k not in _SKIP}
+        known_on: date = payload["known_on"]
+        if self.known_at is not None and known_on > self.known_at:
+            return False
+        if current is None:
+            if name != "Filed":
+                return False  # the dossier itself is not known yet
+            current = dict.fromkeys(_FACT_FIELDS)
+            current["_known_on"] = known_on
+            self.states[ident] = current
+        current.update(effects(name, **payload))
+        current["_known_on"] = max(current["_known_on"], known_on)
+        current["_version"] = version
+        return True
+
+    def results(self) -> Iterator[tuple[UUID, Facts, date, int]]:
+        """(stream id, facts, latest known_on, version) of every dossier folded."""
+        for ident, state in self.states.items():
+            facts = Facts(**{name: state[name] for name in _FACT_FIELDS})
+            yield ident, facts, state["_known_on"], state["_version"]
