@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from attrs import frozen
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, select
 
 from adapters.sqlstore import engine_for
 from casetrack.calendar import WorkingCalendar
@@ -62,6 +63,24 @@ def _engine(source: str | Engine) -> Engine:
     return source if isinstance(source, Engine) else engine_for(source)
 
 
+_CLOCK_COLUMNS: Final = (
+    "dossier", "section", "prestation", "engagement", "start", "stop", "due", "overdue_from",
+    "elapsed", "outcome", "excluded_from", "unmeasured_from", "closed_on",
+)
+
+
+@lru_cache(maxsize=1 << 14)
+def _iso_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _day(value: object) -> date | None:
+    # SQLite gives dates back as ISO text, PostgreSQL as dates; a year has few distinct days.
+    if value is None or isinstance(value, date):
+        return value
+    return _iso_day(str(value))
+
+
 def clocks(
     source: str | Engine,
     *,
@@ -69,16 +88,29 @@ def clocks(
     prestation: str | None = None,
 ) -> Iterator[tuple[str, str, str, Clock]]:
     """(dossier, section, prestation, clock) of applicable clocks, by dossier and engagement."""
-    table = MEASURE_TABLE
-    query: Select[tuple[object, ...]] = select(table).where(table.c.applicable == 1)
+    engine = _engine(source)
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    where: list[str] = ["applicable = 1"]
+    params: list[object] = []
     if engagement is not None:
-        query = query.where(table.c.engagement == engagement)
+        where.append(f"engagement = {mark}")
+        params.append(engagement)
     if prestation is not None:
-        query = query.where(table.c.prestation == prestation)
-    query = query.order_by(table.c.dossier, table.c.engagement)
-    with _engine(source).connect() as conn:
-        for row in conn.execute(query):
-            yield row.dossier, row.section, row.prestation, clock_from_row(row)
+        where.append(f"prestation = {mark}")
+        params.append(prestation)
+    # Read through the driver: SQLAlchemy's per-row type processing costs more than the
+    # report itself on a year of clocks.
+    statement = (
+        f"SELECT {', '.join(_CLOCK_COLUMNS)} FROM measure WHERE {' AND '.join(where)} "
+        "ORDER BY dossier, engagement"
+    )
+    with engine.connect() as conn:
+        for r in conn.exec_driver_sql(statement, tuple(params)):
+            clock = Clock(
+                r[3], True, _day(r[4]), _day(r[5]), _day(r[6]), _day(r[7]), r[8], r[9],
+                _day(r[10]), _day(r[11]), _day(r[12]),
+            )
+            yield r[0], r[1], r[2], clock
 
 
 def report(source: str | Engine, query: ReportQuery) -> list[ReportRow]:
