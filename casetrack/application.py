@@ -35,12 +35,17 @@ class DossierTracker(Application[UUID]):
         *,
         rule_set: RuleSet | None = None,
         calendar: WorkingCalendar | None = None,
+        cipher_key: str | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
         self.database: Database = parse_url(url)
         self.rule_set = rule_set or default_rule_set()
         self.calendar = calendar or WorkingCalendar()
         settings = self.database.eventsourcing_env()
+        if cipher_key:
+            # Event payloads encrypted at rest with AES-GCM (the `crypto` extra).
+            settings["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            settings["CIPHER_KEY"] = cipher_key
         settings.update(env or {})
         super().__init__(env=settings)
 

@@ -18,6 +18,7 @@ from casetrack.application import DossierTracker
 from casetrack.errors import (
     EXIT_INTERNAL,
     CasetrackError,
+    ConfigurationError,
     InputRefused,
     StoreUnavailable,
     exit_code,
@@ -30,6 +31,8 @@ from casetrack.rules import default_rule_set, load_rule_set
 
 Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "casetrack.commands"
+#: Base64 AES key (16, 24 or 32 bytes) encrypting event payloads at rest, when set.
+CIPHER_KEY_VARIABLE = "CASETRACK_CIPHER_KEY"
 
 
 def iso_date(text: str) -> date:
@@ -52,9 +55,17 @@ def open_tracker(args: argparse.Namespace) -> DossierTracker:
     rule_set = load_rule_set(Path(rules)) if rules else default_rule_set()
     url = database_url(args)
     try:
-        return DossierTracker(url, rule_set=rule_set)
+        return DossierTracker(
+            url, rule_set=rule_set, cipher_key=os.environ.get(CIPHER_KEY_VARIABLE) or None
+        )
     except PersistenceError as exc:
         raise store_error(url, exc) from exc
+    except ImportError as exc:
+        msg = (
+            f"{CIPHER_KEY_VARIABLE} is set but encryption is not installed ({exc.name} is "
+            "missing): run pip install 'casetrack[crypto]'"
+        )
+        raise ConfigurationError(msg) from exc
 
 
 def store_error(url: str, exc: BaseException) -> StoreUnavailable:
