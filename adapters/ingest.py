@@ -10,6 +10,7 @@ others, and saves their events in batches (one transaction per batch).
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -37,6 +38,7 @@ from casetrack.facts import Facts, Snapshot
 from casetrack.progress import Progress
 
 #: Dossiers per transaction: big enough that commits (fsync) cost little.
+LOG: Final = logging.getLogger("casetrack.ingest")
 BATCH_SIZE: Final = 5000
 #: Event types that replace a value already known.
 _FIELD_OF: Final = {
@@ -230,6 +232,11 @@ class Ingestor:
                 insert_stored_events(self.tracker.recorder, stored)
             except IntegrityError:
                 # Another writer saved one of these dossiers meanwhile: reload and retry.
+                LOG.warning(
+                    "version conflict on a batch of %d dossiers (attempt %d of 3): reloading",
+                    len(changed),
+                    attempt + 1,
+                )
                 continue
             names = event_names(stored)
             summary.events_by_type.update(names)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Final
 
 from attrs import frozen
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from adapters.sqlstore import engine_for
 from casetrack.calendar import WorkingCalendar
@@ -21,8 +21,6 @@ from casetrack.facts import sector_of
 from casetrack.measures import Measure, Status, measure_clock
 from casetrack.reporting import ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
-from projections.rows import clock_from_row
-from projections.schema import MEASURE_TABLE
 
 WORKLISTS: Final = ("overdue", "at_risk", "breached")
 
@@ -65,7 +63,7 @@ def _engine(source: str | Engine) -> Engine:
 
 _CLOCK_COLUMNS: Final = (
     "dossier", "section", "prestation", "engagement", "start", "stop", "due", "overdue_from",
-    "elapsed", "outcome", "excluded_from", "unmeasured_from", "closed_on",
+    "elapsed", "outcome", "excluded_from", "unmeasured_from", "closed_on", "applicable",
 )
 
 
@@ -86,11 +84,13 @@ def clocks(
     *,
     engagement: int | None = None,
     prestation: str | None = None,
+    applicable_only: bool = True,
 ) -> Iterator[tuple[str, str, str, Clock]]:
-    """(dossier, section, prestation, clock) of applicable clocks, by dossier and engagement."""
+    """(dossier, section, prestation, clock) of the clocks, by dossier number then engagement."""
     engine = _engine(source)
-    mark = "?" if engine.dialect.name == "sqlite" else "%s"
-    where: list[str] = ["applicable = 1"]
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    where: list[str] = ["applicable = 1" if applicable_only else "1 = 1"]
     params: list[object] = []
     if engagement is not None:
         where.append(f"engagement = {mark}")
@@ -100,14 +100,16 @@ def clocks(
         params.append(prestation)
     # Read through the driver: SQLAlchemy's per-row type processing costs more than the
     # report itself on a year of clocks.
+    # Code-point order, as Python sorts: PostgreSQL's default collation may differ.
+    collate = "" if sqlite else ' COLLATE "C"'
     statement = (
         f"SELECT {', '.join(_CLOCK_COLUMNS)} FROM measure WHERE {' AND '.join(where)} "
-        "ORDER BY dossier, engagement"
+        f"ORDER BY dossier{collate}, engagement"
     )
     with engine.connect() as conn:
         for r in conn.exec_driver_sql(statement, tuple(params)):
             clock = Clock(
-                r[3], True, _day(r[4]), _day(r[5]), _day(r[6]), _day(r[7]), r[8], r[9],
+                r[3], bool(r[13]), _day(r[4]), _day(r[5]), _day(r[6]), _day(r[7]), r[8], r[9],
                 _day(r[10]), _day(r[11]), _day(r[12]),
             )
             yield r[0], r[1], r[2], clock
@@ -128,15 +130,12 @@ def measures(
     source: str | Engine, rule_set: RuleSet, calendar: WorkingCalendar, as_of: date
 ) -> Iterator[MeasureLine]:
     """Per-dossier measures at `as_of`, sorted by dossier then engagement (17, 18, 19)."""
-    table = MEASURE_TABLE
-    query = select(table).order_by(table.c.dossier, table.c.engagement)
-    with _engine(source).connect() as conn:
-        for row in conn.execute(query):
-            engagement = rule_set.engagement(row.engagement)
-            cal = calendar.for_section(row.section)
-            found = measure_clock(clock_from_row(row), engagement, cal, as_of)
-            if found is not None:
-                yield _line(row.dossier, row.section, row.prestation, found)
+    engagements = {e.number: e for e in rule_set.engagements}
+    for dossier, section, prestation, clock in clocks(source, applicable_only=False):
+        engagement = engagements[clock.engagement]
+        found = measure_clock(clock, engagement, calendar.for_section(section), as_of)
+        if found is not None:
+            yield _line(dossier, section, prestation, found)
 
 
 def worklist(
