@@ -7,6 +7,7 @@ from typing import Final
 
 from sqlalchemy import (
     Column,
+    Connection,
     Date,
     Engine,
     Integer,
@@ -80,6 +81,9 @@ def engine_for(url: str) -> Engine:
     if db.backend == "sqlite":
         engine = create_engine(sqlalchemy_url(db), connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite commits DDL on its own; SQLAlchemy's recipe: let SQLAlchemy emit BEGIN,
+        # so a rebuild's DROP/CREATE/INSERT commit together or not at all.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     options = {"options": f"-csearch_path={db.schema}"} if db.schema else {}
     # No pool: jobs are short and many; idle pooled connections would pile up on the server.
@@ -90,7 +94,12 @@ def engine_for(url: str) -> Engine:
     )
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     # WAL lets report readers run while an ingest writes; eventsourcing sets it too.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -215,7 +215,7 @@ def test_two_ingests_at_once_end_as_the_same_files_ingested_one_after_the_other(
     assert quarantine_rows(initialised) == quarantine_rows(reference)
 
 
-TRIALS = 4
+TRIALS = 3
 
 
 @pytest.mark.parametrize("opened_before", [False, True], ids=["new-file", "opened-by-a-command"])

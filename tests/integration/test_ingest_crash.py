@@ -61,6 +61,18 @@ def run_to_completion(store: Path, extract: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def ingested_files(store: Path) -> int:
+    """FileIngested events of the ledger (0 until the ingest has finished)."""
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=0.05) as conn:
+            query = "SELECT count(*) FROM stored_events WHERE topic LIKE '%.FileIngested'"
+            return int(conn.execute(query).fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 @dataclass
 class CrashRuns:
     """The reference store and the stores that were killed, then completed."""
@@ -69,7 +81,22 @@ class CrashRuns:
     duration: float
     first_commit: float
     killed: list[tuple[list[float], str]] = field(default_factory=list)  # (delays, url)
-    kills: list[int] = field(default_factory=list)  # events stored when each kill landed
+    #: (events stored, files in the ledger) when each kill landed
+    kills: list[tuple[int, int]] = field(default_factory=list)
+
+
+def start(store: Path, extract: Path) -> subprocess.Popen[bytes]:
+    """Start the ingest, its output discarded."""
+    return subprocess.Popen(
+        command(store, extract), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def kill(process: subprocess.Popen[bytes], store: Path, runs: CrashRuns) -> None:
+    """SIGKILL the ingest and note what it had stored."""
+    process.kill()
+    process.wait()
+    runs.kills.append((stored_count(store), ingested_files(store)))
 
 
 @pytest.fixture(scope="module")
@@ -101,24 +128,31 @@ def crash_runs(tmp_path_factory: pytest.TempPathFactory) -> CrashRuns:
         low = 0.0 if point % 2 == 0 else 0.9 * runs.first_commit
         delays = [rng.uniform(low, duration) for _ in range(2 if point % 3 == 2 else 1)]
         for delay in delays:
-            process = subprocess.Popen(
-                command(store, extract), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            process = start(store, extract)
             try:
                 process.wait(timeout=delay)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                runs.kills.append(stored_count(store))
+                kill(process, store, runs)
         run_to_completion(store, extract)
         runs.killed.append((delays, f"sqlite:///{store}"))
+
+    # One more, killed as soon as its first batch is committed: mid-ingest for sure.
+    store = out / "killed-after-first-commit.sqlite"
+    process = start(store, extract)
+    while process.poll() is None and not stored_count(store):
+        time.sleep(0.002)
+    kill(process, store, runs)
+    run_to_completion(store, extract)
+    runs.killed.append(([-1.0], f"sqlite:///{store}"))
     return runs
 
 
 def test_the_kills_do_interrupt_ingests(crash_runs: CrashRuns) -> None:
-    # the other tests are only worth something if processes were killed before their end
+    # the other tests are only worth something if processes were killed before their end,
+    # some of them after a first commit
     assert crash_runs.first_commit < crash_runs.duration
     assert len(crash_runs.kills) >= KILL_POINTS // 2
+    assert any(events and not files for events, files in crash_runs.kills)
 
 
 def test_a_killed_then_rerun_ingest_stores_the_dossier_events_of_an_uninterrupted_one(
@@ -155,7 +189,9 @@ def test_a_killed_then_rerun_ingest_leaves_the_whole_event_store_of_an_uninterru
     expected = event_multiset(crash_runs.reference)
 
     differing = {
-        tuple(delays): sorted((event_multiset(url) - expected).elements())
+        tuple(delays): sorted(
+            (topic, state) for _, _, topic, state in (event_multiset(url) - expected).elements()
+        )
         for delays, url in crash_runs.killed
         if event_multiset(url) != expected
     }

@@ -48,8 +48,9 @@ HEADER_B = (
     "DATE_PREMIERE_INFO", "DATE_DEUXIEME_INFO", "DATE_DOSSIER_COMPLET", "DATE_DECISION",
     "SENS_DECISION", "DATE_NOTIFICATION", "DATE_VIREMENT", "ETAT", "TELEPHONE", "MONTANT",
 )  # fmt: skip
-#: The dossiers of the files; P2, P5, Q2 are shifted, P3, P4, Q3 have bad dates.
+#: Stands for the field written unquoted, while the line is rendered.
 PLACEHOLDER = "@@raw@@"
+#: Where the shifted rows are (file, line), and their dossier; P3, P4, Q3 have bad dates.
 SHIFTED = {("piaf_20250124.csv", 3): "P2", ("piaf_20250124.csv", 6): "P5",
            ("piaf_20250131.csv", 3): "Q2"}  # fmt: skip
 
@@ -168,7 +169,8 @@ def store_bytes(db_url: str) -> bytes:
     base = postgres_base_url()
     assert base is not None
     dump: list[str] = []
-    with psycopg.connect(base, autocommit=True) as conn:
+    dsn = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
         tables = conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
             (db.schema,),

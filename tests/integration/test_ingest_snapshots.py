@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 
 from adapters.ingest import Ingestor
+from adapters.sqlstore import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.errors import InputRefused
 from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
 from tests.integration.ingest_helpers import (
+    FACT_FIELDS,
     cli,
     piaf_row,
     quarantine_rows,
@@ -93,6 +95,29 @@ def test_ingesting_the_same_file_twice_writes_nothing_the_second_time(
     assert quarantine_rows(tracker.database.url) == quarantined
 
 
+def test_ingesting_the_same_topvir_file_twice_writes_nothing_the_second_time(
+    tracker: DossierTracker, tmp_path: Path
+) -> None:
+    ingestor = Ingestor(tracker)
+    decided = {"DATE_DECISION": "10/01/2025", "SENS_DECISION": "ACCORD", "ETAT": "DECIDE"}
+    ingestor.ingest_piaf(
+        write_piaf(tmp_path / "piaf_20250117.csv", [piaf_row("D1", **decided), piaf_row("D2")])
+    )
+    transfers = [("D1", "15/01/2025", "L1"), ("D9", "15/01/2025", "L1"), ("D2", "16/01/2025", "")]
+    path = write_topvir(tmp_path / "topvir_20250117.csv", transfers)
+    ingestor.ingest_topvir(path)
+    events, ledger = event_count(tracker), ledger_state(tracker)
+    quarantined = quarantine_rows(tracker.database.url)
+    assert [(q[1], q[2]) for q in quarantined] == [(3, "D9")]
+
+    second = ingestor.ingest_topvir(path)
+
+    assert second.events == 0
+    assert event_count(tracker) == events
+    assert ledger_state(tracker) == ledger
+    assert quarantine_rows(tracker.database.url) == quarantined
+
+
 def _year(out: Path) -> GeneratedFiles:
     return generate(out, year=2025, dossiers=600, seed=7)
 
@@ -121,6 +146,7 @@ def ingested_year(
         yield tracker, files
     finally:
         tracker.close()
+        engine_for(url).dispose()
         if schema and base is not None:
             drop_postgres_schema(base, schema)
 
@@ -131,7 +157,7 @@ def test_final_facts_with_topvir_equal_a_naive_reading_of_each_dossiers_last_row
     tracker, files = ingested_year
     expected = naive_final_facts(files)
 
-    assert differing_facts(tracker, expected, FINAL_FIELDS) == {}
+    assert differing_facts(tracker, expected, FACT_FIELDS) == {}
 
 
 def test_a_year_of_weekly_files_then_the_last_extract_again_adds_no_event(
@@ -418,10 +444,6 @@ def naive_final_facts(files: GeneratedFiles) -> dict[str, dict[str, Any]]:
     return final
 
 
-FINAL_FIELDS = ("section", "prestation", "filed_on", "first_info_on", "second_info_on",
-                "completed_on", "decided_on", "notified_on", "outcome", "closed_on")  # fmt: skip
-
-
 def differing_facts(
     tracker: DossierTracker, expected: dict[str, dict[str, Any]], fields: tuple[str, ...]
 ) -> dict[str, Any]:
@@ -445,4 +467,4 @@ def test_final_facts_equal_a_naive_reading_of_each_dossiers_last_row(
     expected = naive_final_facts(files)
 
     # without TOPVIR, the transfer date is PIAF's alone and can be compared too
-    assert differing_facts(tracker, expected, (*FINAL_FIELDS, "ordered_on")) == {}
+    assert differing_facts(tracker, expected, (*FACT_FIELDS, "ordered_on")) == {}
