@@ -123,6 +123,8 @@ class Ingestor:
             first_lines, conflicts, total = self._scan(reader, salt)
             progress = self._progress(f"{path.name}", total)
             quarantined: list[QuarantinedRow] = []
+            failed: dict[str, tuple[int, str]] = {}
+            repeats: dict[str, list[RawRow]] = {}
 
             def quarantine(raw: RawRow, reason: str) -> None:
                 quarantined.append(
@@ -130,6 +132,8 @@ class Ingestor:
                         "piaf", path.name, sha, raw.line, raw.number, reason, reader.extracted_on
                     )
                 )
+                if raw.number and raw.fields:
+                    failed.setdefault(raw.number, (raw.line, reason))
 
             chunk: list[tuple[RawRow, str]] = []
             for raw in reader.raw_rows():
@@ -140,14 +144,22 @@ class Ingestor:
                     quarantine(
                         raw, f"dossier number repeated with different values (lines {lines})"
                     )
-                elif raw.number and first_lines.get(raw.number) != raw.line:
-                    summary.repeated_rows += 1
+                elif raw.fields and raw.number and first_lines.get(raw.number) != raw.line:
+                    # An identical repeat shares the fate of the dossier's first row.
+                    repeats.setdefault(raw.number, []).append(raw)
                 else:
                     chunk.append((raw, row_digest(salt, raw.fields) if raw.number else ""))
                     if len(chunk) >= self.batch_size:
                         self._piaf_chunk(reader, chunk, summary, quarantine)
                         chunk = []
             self._piaf_chunk(reader, chunk, summary, quarantine)
+            for number, rows in repeats.items():
+                if number in failed:
+                    line, reason = failed[number]
+                    for raw in rows:
+                        quarantine(raw, f"same values as line {line}, quarantined: {reason}")
+                else:
+                    summary.repeated_rows += len(rows)
             progress.finish()
             summary.quarantined_rows = len(quarantined)
             self.rows.quarantine(quarantined)
@@ -363,7 +375,7 @@ class Ingestor:
 
     def _note_in_ledger(self, summary: IngestSummary, sha: str) -> None:
         ledger = self.tracker.ledger()
-        if ledger.knows(sha, summary.extracted_on) and summary.events == 0:
+        if ledger.knows(sha, summary.extracted_on):
             return
         ledger.file_ingested(
             kind=summary.kind,
@@ -371,7 +383,6 @@ class Ingestor:
             sha256=sha,
             extracted_on=summary.extracted_on,
             rows=summary.rows_read,
-            events=summary.events,
             quarantined=summary.quarantined_rows,
         )
         self.tracker.save(ledger)

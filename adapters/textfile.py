@@ -140,9 +140,11 @@ class TextFile:
     def _odd(self, row: list[str], first: int, last: int) -> RawRow:
         """Read a row that spans several lines or has the wrong number of fields."""
         found, width = len(row), self._width
-        number = row[self._number].strip() if self._number < found else ""
+        # Only the first column is where the header says whatever the shift; elsewhere a
+        # stray ';' may have moved a NIR or a phone number into NUM_DOSSIER's place.
+        number = row[0].strip() if self._number == 0 and found else ""
         if not _NUMBER_LIKE.fullmatch(number):
-            number = ""  # the columns may be shifted: this could be anyone's name
+            number = ""
         if found != width:
             return RawRow(
                 first, number, (), f"expected {width} fields, found {found}{_span(first, last)}"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import (
+    IntegrityError,
+    InternalError,
+    JSONTranscoder,
+    ProgrammingError,
+)
 
 from casetrack.calendar import WorkingCalendar
 from casetrack.dossier import Dossier, dossier_id, replay
@@ -20,6 +26,8 @@ from casetrack.persistence import DEFAULT_URL, Database, parse_url
 from casetrack.rules import RuleSet, default_rule_set
 from casetrack.transcodings import register_transcodings
 
+#: Tries at creating the store's tables when other jobs create them at the same moment.
+CREATE_ATTEMPTS: Final = 5
 #: Notifications read per page when folding the whole store.
 PAGE_SIZE: Final = 5000
 
@@ -47,7 +55,16 @@ class DossierTracker(Application[UUID]):
             settings["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             settings["CIPHER_KEY"] = cipher_key
         settings.update(env or {})
-        super().__init__(env=settings)
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                super().__init__(env=settings)
+                break
+            except (IntegrityError, InternalError, ProgrammingError):
+                # Jobs starting together on a new PostgreSQL schema race to create the
+                # same tables and types; the loser finds them there on the next try.
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Register eventsourcing's transcodings and casetrack's date."""

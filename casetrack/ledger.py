@@ -24,7 +24,6 @@ class IngestedFile:
     sha256: str
     extracted_on: date
     rows: int
-    events: int
     quarantined: int
 
 
@@ -48,11 +47,10 @@ class ExtractLedger(Aggregate):
         sha256: str,
         extracted_on: date,
         rows: int,
-        events: int,
         quarantined: int,
     ) -> None:
-        """Note that a file was ingested completely."""
-        self.files.append(IngestedFile(kind, name, sha256, extracted_on, rows, events, quarantined))
+        """Note that a file was ingested completely (counts that do not depend on reruns)."""
+        self.files.append(IngestedFile(kind, name, sha256, extracted_on, rows, quarantined))
 
     def latest(self, kind: str) -> date | None:
         """The newest extraction date ingested for a kind of file."""
