@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Final
@@ -41,6 +42,22 @@ def library_version(name: str) -> str:
         return "absent"
 
 
+def code_version() -> str:
+    """The casetrack commit benchmarked ($CASETRACK_BENCH_COMMIT, else git), or `unknown`."""
+    given = os.environ.get("CASETRACK_BENCH_COMMIT")
+    if given:
+        return given
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(Path(__file__).resolve().parents[1]), "describe", "--always",
+             "--dirty"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def describe() -> list[tuple[str, str]]:
     """(label, value) lines describing this machine and its software."""
     memory = memory_gib()
@@ -50,6 +67,7 @@ def describe() -> list[tuple[str, str]]:
         ("memory", f"{memory:.1f} GiB" if memory is not None else "unknown"),
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
+        ("casetrack commit", code_version()),
     ]
     lines += [(name, library_version(name)) for name in LIBRARIES]
     try:

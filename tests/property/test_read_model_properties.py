@@ -84,7 +84,6 @@ def record_extract(tracker: DossierTracker, week: int, extract: list[tuple[Any, 
         sha256=f"{week:064x}",
         extracted_on=known_on,
         rows=len(extract),
-        events=0,
         quarantined=0,
     )
     tracker.save(ledger)
