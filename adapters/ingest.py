@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
-from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from adapters.bulk import insert_stored_events
 from adapters.errors import RowError
-from adapters.locking import ingest_lock
+from adapters.filerun import file_run
 from adapters.mapping import DEFAULT_MAPPING, Mapping
 from adapters.piaf_reader import PiafReader
-from adapters.rowstate import QuarantinedRow, RowStateStore
+from adapters.rowstate import RowStateStore
 from adapters.summary import IngestSummary
 from adapters.textfile import RawRow
 from adapters.topvir_reader import TopvirReader
@@ -49,15 +47,9 @@ _FIELD_OF: Final = {
     "PaymentOrdered": "ordered_on",
 }
 ProgressFactory = Callable[[str, int], Progress]
-
-
-def file_sha256(path: Path) -> str:
-    """Content hash of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+UNKNOWN_DOSSIER: Final = (
+    "unknown dossier number: ingest the PIAF extract that files it, then this file again"
+)
 
 
 def row_digest(salt: bytes, fields: tuple[str, ...]) -> str:
@@ -105,33 +97,18 @@ class Ingestor:
     ) -> IngestSummary:
         """Ingest one PIAF extract (a snapshot); refuse it whole if it cannot be read."""
         reader = PiafReader(path, mapping, extracted_on, encoding)
-        with ingest_lock(self.url, self.lock_wait):
-            ledger = self.tracker.ledger()
-            latest = ledger.latest("piaf")
-            if latest is not None and reader.extracted_on < latest:
-                msg = (
-                    f"{path.name}: extracted on {reader.extracted_on.isoformat()}, older than the "
-                    f"newest extract already ingested ({latest.isoformat()}); nothing was written. "
-                    "Ingest extracts in extraction-date order (a past state can be re-audited "
-                    "with --known-at instead)"
-                )
-                raise InputRefused(msg)
-            started = time.monotonic()
-            sha = file_sha256(path)
-            summary = IngestSummary("piaf", path.name, reader.extracted_on)
+        with file_run(
+            self.tracker, self.rows, "piaf", path, reader.extracted_on, self.lock_wait
+        ) as run:
+            summary = run.summary
             salt = hashlib.blake2b(repr(mapping).encode(), digest_size=16).digest()
             first_lines, conflicts, total = self._scan(reader, salt)
-            progress = self._progress(f"{path.name}", total)
-            quarantined: list[QuarantinedRow] = []
+            progress = self._progress(path.name, total)
             failed: dict[str, tuple[int, str]] = {}
             repeats: dict[str, list[RawRow]] = {}
 
             def quarantine(raw: RawRow, reason: str) -> None:
-                quarantined.append(
-                    QuarantinedRow(
-                        "piaf", path.name, sha, raw.line, raw.number, reason, reader.extracted_on
-                    )
-                )
+                run.quarantine(raw.line, raw.number, reason)
                 if raw.number and raw.fields:
                     failed.setdefault(raw.number, (raw.line, reason))
 
@@ -161,10 +138,6 @@ class Ingestor:
                 else:
                     summary.repeated_rows += len(rows)
             progress.finish()
-            summary.quarantined_rows = len(quarantined)
-            self.rows.quarantine(quarantined)
-            summary.seconds = time.monotonic() - started
-            self._note_in_ledger(summary, sha)
         return summary
 
     def _scan(
@@ -271,75 +244,47 @@ class Ingestor:
     ) -> IngestSummary:
         """Ingest one TOPVIR transfer file; unknown dossiers are quarantined."""
         reader = TopvirReader(path, mapping, extracted_on, encoding)
-        with ingest_lock(self.url, self.lock_wait):
-            started = time.monotonic()
-            sha = file_sha256(path)
-            summary = IngestSummary("topvir", path.name, reader.extracted_on)
-            quarantined: list[QuarantinedRow] = []
+        with file_run(
+            self.tracker, self.rows, "topvir", path, reader.extracted_on, self.lock_wait
+        ) as run:
+            summary = run.summary
             orders: dict[str, tuple[date, str | None, RawRow]] = {}
             for raw in reader.raw_rows():
                 summary.rows_read += 1
                 try:
                     order = reader.convert(raw)
                 except RowError as error:
-                    quarantined.append(
-                        QuarantinedRow(
-                            "topvir",
-                            path.name,
-                            sha,
-                            raw.line,
-                            raw.number,
-                            str(error),
-                            reader.extracted_on,
-                        )
-                    )
+                    run.quarantine(raw.line, raw.number, str(error))
                     continue
                 earlier = orders.get(order.number)
                 if earlier is None or order.ordered_on < earlier[0]:
                     orders[order.number] = (order.ordered_on, order.batch, raw)
-                else:
-                    summary.repeated_rows += 1
+                summary.repeated_rows += earlier is not None
             numbers = list(orders)
             progress = self._progress(path.name, len(numbers))
             for start in range(0, len(numbers), self.batch_size):
                 batch = numbers[start : start + self.batch_size]
                 existing = self._load(batch, sure=lambda _n: False, retry=False)
                 dossiers: list[Dossier] = []
-                befores: dict[UUID, Facts | None] = {}
                 for number in batch:
                     ordered_on, lot, raw = orders[number]
                     dossier = existing.get(number)
                     if dossier is None:
-                        reason = (
-                            "unknown dossier number: ingest the PIAF extract that files it, "
-                            "then this file again"
-                        )
-                        quarantined.append(
-                            QuarantinedRow(
-                                "topvir",
-                                path.name,
-                                sha,
-                                raw.line,
-                                number,
-                                reason,
-                                reader.extracted_on,
-                            )
-                        )
+                        run.quarantine(raw.line, number, UNKNOWN_DOSSIER)
                         continue
-                    befores[dossier.id] = dossier.facts
+                    before = dossier.facts
                     dossier.record_transfer(ordered_on, lot, reader.extracted_on)
+                    events = dossier.collect_events()
+                    if not events:
+                        summary.unchanged_rows += 1
+                    for event in events:
+                        summary.events_by_type[type(event).__name__] += 1
+                        summary.corrections += is_correction(event, before)
+                    dossier.pending_events.extend(events)
                     dossiers.append(dossier)
-                recordings = self.tracker.save(*dossiers)
-                self._count(recordings, befores, summary)
-                summary.unchanged_rows += len(dossiers) - len(
-                    {r.domain_event.originator_id for r in recordings}
-                )
+                self.tracker.save(*dossiers)
                 progress.advance(len(batch))
             progress.finish()
-            summary.quarantined_rows = len(quarantined)
-            self.rows.quarantine(quarantined)
-            summary.seconds = time.monotonic() - started
-            self._note_in_ledger(summary, sha)
         return summary
 
     # -- shared ----------------------------------------------------------------
@@ -360,35 +305,3 @@ class Ingestor:
                 except AggregateNotFoundError:
                     continue
         return found
-
-    def _count(
-        self, recordings: list[Any], befores: dict[UUID, Facts | None], summary: IngestSummary
-    ) -> None:
-        for recording in recordings:
-            event = recording.domain_event
-            kind = type(event).__name__
-            if kind == "Filed":
-                summary.dossiers_created += 1
-            summary.events_by_type[kind] += 1
-            if is_correction(event, befores.get(event.originator_id)):
-                summary.corrections += 1
-
-    def _note_in_ledger(self, summary: IngestSummary, sha: str) -> None:
-        ledger = self.tracker.ledger()
-        if ledger.knows(sha, summary.extracted_on):
-            return
-        ledger.file_ingested(
-            kind=summary.kind,
-            name=summary.file,
-            sha256=sha,
-            extracted_on=summary.extracted_on,
-            rows=summary.rows_read,
-            quarantined=summary.quarantined_rows,
-        )
-        self.tracker.save(ledger)
-
-
-def iter_summaries(summaries: Iterable[IngestSummary]) -> Iterator[str]:
-    """All summary lines of several files."""
-    for summary in summaries:
-        yield from summary.lines()

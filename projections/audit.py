@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from casetrack.application import DossierTracker
 from casetrack.cli import iso_date, open_tracker, output_stream
@@ -104,34 +104,12 @@ def cmd_reaudit(args: argparse.Namespace) -> int:
         return 0
     now_as_of = tracker.default_as_of() or as_of
     now = event_store_clocks(tracker, tracker.rule_set, None)
-    compare = ReportQuery(
-        start=query.start,
-        end=query.end,
-        as_of=as_of,
-        by=COMPARE_KEYS,
-        period=query.period,
-        engagement=query.engagement,
-        section=query.section,
-        prestation=query.prestation,
-    )
+    compare = evolve(query, by=COMPARE_KEYS)
     before = build_report(compare, then)
-    after = build_report(ReportQuery(**{**_fields(compare), "as_of": now_as_of}), now)
+    after = build_report(evolve(compare, as_of=now_as_of), now)
     changes = status_changes(tracker, compare, known_at, now_as_of)
     write_comparison(args, known_at, now_as_of, before, after, changes)
     return 0
-
-
-def _fields(query: ReportQuery) -> dict[str, Any]:
-    return {
-        "start": query.start,
-        "end": query.end,
-        "as_of": query.as_of,
-        "by": query.by,
-        "period": query.period,
-        "engagement": query.engagement,
-        "section": query.section,
-        "prestation": query.prestation,
-    }
 
 
 def status_changes(

@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from attrs import evolve
+
 from casetrack.application import DossierTracker
 from casetrack.cli import output_stream, say
 from casetrack.clocks import Clock, clock_of
@@ -132,16 +134,7 @@ def emit_report(
     else:
         from projections.render_html import HtmlReport, write_html  # noqa: PLC0415
 
-        by_sector = ReportQuery(
-            start=query.start,
-            end=query.end,
-            as_of=query.as_of,
-            by=("engagement", "section"),
-            period=query.period,
-            engagement=query.engagement,
-            section=query.section,
-            prestation=query.prestation,
-        )
+        by_sector = evolve(query, by=("engagement", "section"))
         write_html(
             path,
             HtmlReport(
