@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import tomllib
 from array import array
@@ -117,6 +118,15 @@ class WorkingCalendar:
     def last_day(self) -> date:
         """The last day the calendar covers (31 December of last_year)."""
         return self._last_day
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what defines this calendar (years and closure days)."""
+        parts = [str(self._first_year), str(self._last_year)]
+        parts += sorted(d.isoformat() for d in self._closures)
+        for section in sorted(self._section_closures):
+            parts += [f"{section}:{d.isoformat()}" for d in sorted(self._section_closures[section])]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     def is_working_day(self, d: date) -> bool:
         """True when d is Monday-Friday, not a French public holiday and not a closure day."""

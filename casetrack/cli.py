@@ -15,6 +15,7 @@ from typing import TextIO
 from eventsourcing.persistence import PersistenceError
 
 from casetrack.application import DossierTracker
+from casetrack.calendar import WorkingCalendar
 from casetrack.errors import (
     EXIT_INTERNAL,
     CasetrackError,
@@ -31,6 +32,8 @@ from casetrack.rules import default_rule_set, load_rule_set
 
 Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "casetrack.commands"
+#: A TOML file of closure days (city-wide and per section), when set.
+CALENDAR_VARIABLE = "CASETRACK_CALENDAR"
 #: Base64 AES key (16, 24 or 32 bytes) encrypting event payloads at rest, when set.
 CIPHER_KEY_VARIABLE = "CASETRACK_CIPHER_KEY"
 
@@ -54,9 +57,14 @@ def open_tracker(args: argparse.Namespace) -> DossierTracker:
     rules = getattr(args, "rules", None)
     rule_set = load_rule_set(Path(rules)) if rules else default_rule_set()
     url = database_url(args)
+    calendar_file = getattr(args, "calendar", None) or os.environ.get(CALENDAR_VARIABLE)
+    calendar = WorkingCalendar.from_toml(Path(calendar_file)) if calendar_file else None
     try:
         return DossierTracker(
-            url, rule_set=rule_set, cipher_key=os.environ.get(CIPHER_KEY_VARIABLE) or None
+            url,
+            rule_set=rule_set,
+            calendar=calendar,
+            cipher_key=os.environ.get(CIPHER_KEY_VARIABLE) or None,
         )
     except PersistenceError as exc:
         raise store_error(url, exc) from exc
@@ -166,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
         "2 input refused (file, argument); 3 database unreachable or busy.",
     )
     parser.add_argument("--db", help=f"database URL (default: $CASETRACK_DB, else {DEFAULT_URL})")
+    parser.add_argument(
+        "--calendar",
+        help="TOML file of closure days, city-wide and per section "
+        f"(default: ${CALENDAR_VARIABLE}, else French public holidays only)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 ACCORD: Final = "ACCORD"
 REJET: Final = "REJET"
@@ -26,23 +27,40 @@ def sector_of(section: str, on: date) -> str:
     return section
 
 
+PARIS: Final = ZoneInfo("Europe/Paris")
+
+
+def paris_date(value: date) -> date:
+    """A calendar date; a timestamp is first converted to Europe/Paris (measures.md)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(PARIS)
+        return value.date()
+    return value
+
+
+def _optional_paris_date(value: date | None) -> date | None:
+    return None if value is None else paris_date(value)
+
+
 @frozen
 class Snapshot:
     """The facts one PIAF row states about a dossier on its extraction date.
 
     `None` means the field was empty: the fact is not known (or no longer known).
+    Timestamps given through the Python API become Paris dates.
     """
 
     section: str
     prestation: str
-    filed_on: date
-    first_info_on: date | None = None
-    second_info_on: date | None = None
-    completed_on: date | None = None
-    decided_on: date | None = None
-    notified_on: date | None = None
+    filed_on: date = field(converter=paris_date)
+    first_info_on: date | None = field(default=None, converter=_optional_paris_date)
+    second_info_on: date | None = field(default=None, converter=_optional_paris_date)
+    completed_on: date | None = field(default=None, converter=_optional_paris_date)
+    decided_on: date | None = field(default=None, converter=_optional_paris_date)
+    notified_on: date | None = field(default=None, converter=_optional_paris_date)
     outcome: str | None = None
-    ordered_on: date | None = None
+    ordered_on: date | None = field(default=None, converter=_optional_paris_date)
     closed: bool = False
 
 

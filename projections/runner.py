@@ -7,6 +7,7 @@ applied exactly once, and a crash resumes after the last committed page.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -77,6 +78,14 @@ class ReadModels:
     def __init__(self, tracker: DossierTracker, engine: Engine | None = None) -> None:
         self.tracker = tracker
         self.engine = engine or engine_for(tracker.database.url)
+        rules = hashlib.sha256(repr(tracker.rule_set).encode()).hexdigest()[:16]
+        self.fingerprint = f"{rules}-{tracker.calendar.fingerprint}"
+
+    def _compatible(self, tracking: Tracking) -> bool:
+        """Rows of this schema, computed with this rule set and calendar."""
+        return (
+            tracking.schema_version == SCHEMA_VERSION and tracking.fingerprint == self.fingerprint
+        )
 
     # -- state -----------------------------------------------------------------
 
@@ -93,12 +102,13 @@ class ReadModels:
             position=row.position,
             schema_version=row.schema_version,
             status_as_of=row.status_as_of,
+            fingerprint=row.fingerprint,
         )
 
     def is_current(self) -> bool:
         """Whether the read models hold every stored event, in the current schema."""
         tracking = self.tracking()
-        if tracking is None or tracking.schema_version != SCHEMA_VERSION:
+        if tracking is None or not self._compatible(tracking):
             return False
         last = self.tracker.recorder.max_notification_id() or 0
         return tracking.position >= last and tracking.status_as_of == self.tracker.default_as_of()
@@ -108,7 +118,7 @@ class ReadModels:
     def catch_up(self, progress: Progress | None = None) -> RunResult:
         """Apply every event after the tracked position; rebuild on a new schema version."""
         tracking = self.tracking()
-        if tracking is None or tracking.schema_version != SCHEMA_VERSION:
+        if tracking is None or not self._compatible(tracking):
             return self.rebuild(progress)
         started = time.monotonic()
         result = RunResult(position=tracking.position)
@@ -227,6 +237,7 @@ class ReadModels:
                     name=PROJECTION_NAME,
                     position=position,
                     schema_version=SCHEMA_VERSION,
+                    fingerprint=self.fingerprint,
                     status_as_of=as_of,
                 )
             )

@@ -90,6 +90,8 @@ class Tracking(Base):
     position: Mapped[int] = mapped_column(Integer)
     schema_version: Mapped[int] = mapped_column(Integer)
     status_as_of: Mapped[date | None] = mapped_column(Date)
+    #: Rule set and calendar the rows were computed with; another one rebuilds them.
+    fingerprint: Mapped[str] = mapped_column(String(64))
 
 
 READ_MODEL_TABLES: Final[tuple[Table, ...]] = tuple(
