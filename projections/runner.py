@@ -7,7 +7,6 @@ applied exactly once, and a crash resumes after the last committed page.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -78,8 +77,7 @@ class ReadModels:
     def __init__(self, tracker: DossierTracker, engine: Engine | None = None) -> None:
         self.tracker = tracker
         self.engine = engine or engine_for(tracker.database.url)
-        rules = hashlib.sha256(repr(tracker.rule_set).encode()).hexdigest()[:16]
-        self.fingerprint = f"{rules}-{tracker.calendar.fingerprint}"
+        self.fingerprint = f"{tracker.rule_set.fingerprint}-{tracker.calendar.fingerprint}"
 
     def _compatible(self, tracking: Tracking) -> bool:
         """Rows of this schema, computed with this rule set and calendar."""

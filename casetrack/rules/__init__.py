@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from datetime import date
 from importlib import resources
@@ -57,6 +58,18 @@ class RuleSet:
         known = ", ".join(str(e.number) for e in self.engagements)
         msg = f"rule set {self.id} has no engagement {number} (it has {known})"
         raise RuleSetError(msg)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the rules, the same in every process (sets are sorted)."""
+        parts = [self.id, self.effective_from.isoformat()]
+        for e in self.ordered:
+            parts.append(
+                f"{e.number}|{e.start}|{e.stop}|{e.limit}|{e.unit}|{sorted(e.prestations)}|"
+                f"{e.roll_due_forward}|{e.not_applicable_without_stop_once}|"
+                f"{sorted(e.not_applicable_after_outcome)}"
+            )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     @property
     def ordered(self) -> tuple[Engagement, ...]:
