@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from adapters.ingest import Ingestor
 from adapters.mapping import DEFAULT_MAPPING, load_mapping
 from adapters.rowstate import RowStateStore
 from adapters.summary import IngestSummary
+from adapters.textfile import date_in_name
 from casetrack.cli import iso_date, open_tracker, output_stream, say
 from casetrack.output import write_rows
 from casetrack.progress import Progress
@@ -61,7 +63,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     tracker = open_tracker(args)
     ingestor = Ingestor(tracker, progress=progress_factory(args))
     summaries: list[IngestSummary] = []
-    for path in args.files:
+    # Extracts are snapshots taken in date order: ingest them so, whatever the order given
+    # (a file whose name has no date keeps its place and is refused if it needs one).
+    files = args.files if args.extracted_on else sorted(args.files, key=_name_date)
+    for path in files:
         ingest = ingestor.ingest_piaf if args.kind == "piaf" else ingestor.ingest_topvir
         try:
             summary = ingest(
@@ -75,6 +80,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 say(line)
     after_ingest(args, tracker)
     return 0
+
+
+def _name_date(path: Path) -> date:
+    return date_in_name(path) or date.min
 
 
 def after_ingest(args: argparse.Namespace, tracker: Any) -> None:

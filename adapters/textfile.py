@@ -164,6 +164,14 @@ def _span(first: int, last: int) -> str:
     )
 
 
+def date_in_name(path: Path) -> date | None:
+    """The extraction date a file name gives (`_AAAAMMJJ`), or None."""
+    try:
+        return _date_in_name(path)
+    except FileRefused:
+        return None
+
+
 def _date_in_name(path: Path) -> date:
     candidates = (_valid_date(*map(int, m.groups())) for m in _NAME_DATE.finditer(path.name))
     found = {day for day in candidates if day is not None}
