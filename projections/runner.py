@@ -92,6 +92,14 @@ class ReadModels:
         if not inspect(self.engine).has_table(Tracking.__tablename__):
             return None
         with self.engine.connect() as conn:
+            # Read the version alone first: an older schema's table may lack later columns.
+            version = conn.execute(
+                select(Tracking.schema_version).where(Tracking.name == PROJECTION_NAME)
+            ).scalar()
+            if version is None:
+                return None
+            if version != SCHEMA_VERSION:
+                return Tracking(name=PROJECTION_NAME, position=0, schema_version=version)
             row = conn.execute(select(Tracking).where(Tracking.name == PROJECTION_NAME)).first()
         if row is None:
             return None

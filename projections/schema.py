@@ -9,7 +9,7 @@ from sqlalchemy import Date, Index, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bump when a table or column changes: the runner then rebuilds the read models.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: projection_tracking.fingerprint
 #: The one catch-up position of the read models, in the tracking table.
 PROJECTION_NAME: Final = "casetrack_read_models"
 
