@@ -6,11 +6,12 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Final
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.sqlstore import engine_for
 from casetrack.errors import StoreUnavailable
@@ -76,5 +77,8 @@ def _advisory_lock(url: str, wait: float) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-            conn.commit()
+            # The lock dies with its session anyway; a lost connection here must not hide
+            # the error that ended the ingest.
+            with suppress(StoreUnavailable, DBAPIError):
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                conn.commit()

@@ -10,7 +10,7 @@ from typing import Final
 
 from adapters.errors import RowError
 from adapters.mapping import CLOSED, DEFAULT_MAPPING, PIAF_FIELDS, STATES, Mapping
-from adapters.textfile import RawRow, TextFile, read_date, shown
+from adapters.textfile import MAX_CODE, RawRow, TextFile, check_number, read_date, shown
 from casetrack.facts import OUTCOMES, SECTIONS, Snapshot
 
 __all__ = ["REQUIRED", "PiafReader", "RawRow"]
@@ -52,13 +52,15 @@ class PiafReader:
         (number, section, prestation, filed, first_info, second_info, completed, decided,
          outcome, notified, ordered, state) = raw.fields  # fmt: skip
         names, mapping = self._names, self._mapping
-        if not number:
-            raise RowError(f"no dossier number ({names['number']} is empty)")
+        check_number(number, names["number"])
         section_code = self._section(section)
         prestation_code = prestation.upper()
         prestation_code = mapping.prestation_codes.get(prestation_code, prestation_code)
         if not prestation_code:
             raise RowError(f"empty prestation ({names['prestation']} is empty)")
+        if len(prestation_code) > MAX_CODE:
+            msg = f"prestation code of {len(prestation_code):,} characters (at most {MAX_CODE})"
+            raise RowError(msg)
         if not filed:
             raise RowError(f"missing filing date ({names['filed_on']} is empty)")
         snapshot = Snapshot(

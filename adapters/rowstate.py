@@ -11,7 +11,13 @@ from attrs import asdict, fields, frozen
 from sqlalchemy import Engine, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sqlstore import create_tables, engine_for, quarantine, row_state
+from adapters.sqlstore import (
+    create_tables,
+    engine_for,
+    quarantine,
+    row_state,
+    write_transaction,
+)
 from casetrack.persistence import parse_url
 
 _T = TypeVar("_T")
@@ -70,7 +76,7 @@ class RowStateStore:
             f"INSERT INTO casetrack_row_state (dossier, digest) VALUES ({mark}, {mark}) "
             "ON CONFLICT (dossier) DO UPDATE SET digest = excluded.digest"
         )
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.exec_driver_sql(statement, list(digests.items()))
 
     def quarantine(self, rows: Iterable[QuarantinedRow]) -> None:
@@ -79,7 +85,7 @@ class RowStateStore:
         if not values:
             return
         dialect = sqlite if self.backend == "sqlite" else postgresql
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for start in range(0, len(values), CHUNK // 8):
                 statement = dialect.insert(quarantine).values(values[start : start + CHUNK // 8])
                 conn.execute(statement.on_conflict_do_nothing())

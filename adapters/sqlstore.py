@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache, partial
 from typing import Final
 
 from sqlalchemy import (
@@ -18,12 +20,13 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, ExceptionContext
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from casetrack.persistence import Database, parse_url
+from casetrack.errors import StoreUnavailable
+from casetrack.persistence import Database, mask_url, parse_url
 
 #: Constraint names spelled out, so migrations and errors name them predictably.
 NAMING: Final = {
@@ -84,18 +87,47 @@ def engine_for(url: str) -> Engine:
         # pysqlite commits DDL on its own; SQLAlchemy's recipe: let SQLAlchemy emit BEGIN,
         # so a rebuild's DROP/CREATE/INSERT commit together or not at all.
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    options = {"options": f"-csearch_path={db.schema}"} if db.schema else {}
-    # No pool: jobs are short and many; idle pooled connections would pile up on the server.
-    return create_engine(
-        sqlalchemy_url(db),
-        poolclass=NullPool,
-        connect_args={"connect_timeout": 10, **options},
-    )
+    else:
+        options = {"options": f"-csearch_path={db.schema}"} if db.schema else {}
+        # No pool: jobs are short and many; idle pooled connections would pile up.
+        engine = create_engine(
+            sqlalchemy_url(db),
+            poolclass=NullPool,
+            connect_args={"connect_timeout": 10, **options},
+        )
+    event.listen(engine, "handle_error", partial(_unavailable, db.masked))
+    return engine
+
+
+def _unavailable(masked_url: str, context: ExceptionContext) -> None:
+    # A lost connection, a server restart or a busy SQLite file is the store being
+    # unavailable (exit code 3, "rerun"), not a bug; the URL is shown masked.
+    original = context.original_exception
+    wrapped = context.sqlalchemy_exception
+    if context.is_disconnect or isinstance(wrapped, OperationalError | InterfaceError):
+        first = str(original).strip().splitlines()[0] if str(original).strip() else ""
+        msg = (
+            f"database {masked_url}: {mask_url(first) or type(original).__name__}. "
+            "Check that the server runs; if another job holds the store, wait for it. "
+            "Then run the same command again: what was committed stays."
+        )
+        raise StoreUnavailable(msg) from None
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock from the start.
+
+    A deferred BEGIN that reads first and writes later fails at once with "database is
+    locked" if another job committed in between; BEGIN IMMEDIATE waits for the lock.
+    """
+    with engine.connect().execution_options(casetrack_immediate=True) as conn, conn.begin():
+        yield conn
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get("casetrack_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -123,3 +155,19 @@ def create_tables(url: str) -> None:
             # loser even with IF NOT EXISTS; the table is there on the next try.
             if attempt == 2:
                 raise
+
+
+def diagnose(url: str) -> str | None:
+    """Why the server refuses a connection, in its own words (masked), or None if it accepts.
+
+    eventsourcing's pool only says it "couldn't get a connection"; one direct attempt
+    gives the reason a user can act on (unknown role, wrong password, no database).
+    """
+    db = parse_url(url)
+    if db.backend != "postgresql":
+        return None
+    try:
+        with engine_for(url).connect():
+            return None
+    except StoreUnavailable as error:
+        return str(error)

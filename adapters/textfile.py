@@ -35,6 +35,21 @@ _DATA_LIKE: Final = re.compile(r"[\d\s/:.,+-]*\d[\d\s/:.,+-]*|.*@.*")
 _DELIMITERS: Final = ((",", "','"), ("\t", "a tab"), ("|", "'|'"))
 
 
+#: Longest dossier number and code kept: PIAF's are a few characters; longer ones are
+#: damaged rows, and PostgreSQL cannot index values of several kilobytes.
+MAX_NUMBER: Final = 64
+MAX_CODE: Final = 32
+
+
+def check_number(number: str, column: str) -> None:
+    """Raise RowError for a missing or implausibly long dossier number."""
+    if not number:
+        raise RowError(f"no dossier number ({column} is empty)")
+    if len(number) > MAX_NUMBER:
+        msg = f"dossier number of {len(number):,} characters in {column} (at most {MAX_NUMBER})"
+        raise RowError(msg)
+
+
 @frozen
 class RawRow:
     """One row as read: its first physical line, dossier number and mapped fields, stripped.

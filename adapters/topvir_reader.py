@@ -11,7 +11,7 @@ from attrs import frozen
 
 from adapters.errors import RowError
 from adapters.mapping import DEFAULT_MAPPING, TOPVIR_FIELDS, Mapping
-from adapters.textfile import RawRow, TextFile, read_date
+from adapters.textfile import MAX_CODE, RawRow, TextFile, check_number, read_date
 
 __all__ = ["REQUIRED", "RawRow", "TopvirReader", "TransferOrder"]
 
@@ -56,8 +56,9 @@ class TopvirReader:
         if len(raw.fields) != len(TOPVIR_FIELDS):
             raise RowError(f"expected {len(TOPVIR_FIELDS)} mapped fields, found {len(raw.fields)}")
         number, ordered, batch = raw.fields
-        if not number:
-            raise RowError(f"no dossier number ({self._names['number']} is empty)")
+        check_number(number, self._names["number"])
+        if len(batch) > MAX_CODE:
+            raise RowError(f"batch (LOT) of {len(batch):,} characters (at most {MAX_CODE})")
         ordered_on = read_date(ordered, self._names["ordered_on"])
         if ordered_on is None:
             raise RowError(f"no transfer order date ({self._names['ordered_on']} is empty)")

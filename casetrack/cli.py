@@ -32,6 +32,8 @@ from casetrack.rules import default_rule_set, load_rule_set
 
 Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "casetrack.commands"
+#: Functions that explain, from the database's side, why a store cannot be opened.
+DIAGNOSE_GROUP = "casetrack.diagnose"
 #: A TOML file of closure days (city-wide and per section), when set.
 CALENDAR_VARIABLE = "CASETRACK_CALENDAR"
 #: Base64 AES key (16, 24 or 32 bytes) encrypting event payloads at rest, when set.
@@ -78,6 +80,10 @@ def open_tracker(args: argparse.Namespace) -> DossierTracker:
 
 def store_error(url: str, exc: BaseException) -> StoreUnavailable:
     """Translate a database error into a message that says what to do (password masked)."""
+    for diagnose in entry_points(group=DIAGNOSE_GROUP):
+        found = diagnose.load()(url)
+        if found:
+            return StoreUnavailable(found)
     detail = mask_url(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     msg = (
         f"database {mask_url(url)}: {detail}. Check that the server runs and the URL is right "

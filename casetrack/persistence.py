@@ -12,7 +12,10 @@ from attrs import frozen
 from casetrack.errors import ConfigurationError
 
 DEFAULT_URL: Final = "sqlite:///casetrack.sqlite"
-_PASSWORD_IN_URL: Final = re.compile(r"(?P<head>://[^:/@\s]*:)(?P<password>[^@\s]*)(?=@)")
+# The password runs to the LAST '@' before the host, since an unescaped '@' may be in it.
+_PASSWORD_IN_URL: Final = re.compile(
+    r"(?P<head>://[^:/@\s]*:)(?P<password>\S*?)(?=@[^@\s/]*(?:[/?#\s]|$))"
+)
 
 
 @frozen

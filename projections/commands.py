@@ -6,6 +6,8 @@ import argparse
 import time
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
+
 from casetrack.application import DossierTracker
 from casetrack.cli import (
     cmd_measures,
@@ -15,6 +17,7 @@ from casetrack.cli import (
     output_stream,
     say,
 )
+from casetrack.errors import StoreUnavailable
 from casetrack.output import MEASURE_COLUMNS, write_rows
 from casetrack.progress import Progress
 from casetrack.reporting import KEYS, PERIOD_KINDS, ReportQuery
@@ -114,9 +117,14 @@ def cmd_project(args: argparse.Namespace) -> int:
     say("following the event store; Ctrl-C to stop (nothing is lost on stop)")
     try:
         while True:
-            result = models.catch_up()
-            if result.events and not args.quiet:
-                say(f"applied {result.events:,} events (position {result.position:,})")
+            try:
+                result = models.catch_up()
+            except (StoreUnavailable, PersistenceError) as error:
+                # A worker outlives a busy file or a restarting server: try again next poll.
+                say(f"catch-up postponed: {error}")
+            else:
+                if result.events and not args.quiet:
+                    say(f"applied {result.events:,} events (position {result.position:,})")
             time.sleep(args.interval)
     except KeyboardInterrupt:
         say("stopped; the read models are consistent up to the last page applied")

@@ -16,7 +16,7 @@ from uuid import UUID
 from attrs import define
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, inspect, or_, select, update
 
-from adapters.sqlstore import engine_for
+from adapters.sqlstore import engine_for, write_transaction
 from casetrack.application import DossierTracker
 from casetrack.facts import Facts
 from casetrack.folding import FactsFolder, is_dossier_topic
@@ -138,7 +138,7 @@ class ReadModels:
             )
             if not page:
                 break
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 touched = self._apply(conn, page, as_of)
                 conn.execute(
                     update(Tracking)
@@ -232,7 +232,7 @@ class ReadModels:
             if progress is not None:
                 progress.advance(len(page))
         as_of = self.tracker.default_as_of()
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             # Dropping and creating inside the transaction: readers keep the old tables
             # until the commit, then see the new ones whole.
             Base.metadata.drop_all(conn, tables=list(READ_MODEL_TABLES))
@@ -275,7 +275,7 @@ class ReadModels:
                     c.closed_on > previous,
                 )
             )
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             changes = []
             for row in conn.execute(query):
                 status = clock_from_row(row).state_at(as_of) if as_of else None
