@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -33,7 +34,7 @@ def ingest_lock(url: str, wait: float = 60.0) -> Iterator[None]:
         with _file_lock(Path(f"{db.path}.lock"), url, wait):
             yield
         return
-    with _advisory_lock(url, wait):
+    with _advisory_lock(url, db.schema or "public", wait):
         yield
 
 
@@ -64,12 +65,13 @@ def _file_lock(path: Path, url: str, wait: float) -> Iterator[None]:
 
 
 @contextmanager
-def _advisory_lock(url: str, wait: float) -> Iterator[None]:
+def _advisory_lock(url: str, schema: str, wait: float) -> Iterator[None]:
+    # Advisory locks are database-wide: the schema is part of the key, so stores in
+    # other schemas of the same database never wait for each other.
+    key = {"k": ADVISORY_KEY, "s": zlib.crc32(schema.encode()) - (1 << 31)}
     with engine_for(url).connect() as conn:
         deadline = time.monotonic() + wait
-        while not conn.execute(
-            text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}
-        ).scalar():
+        while not conn.execute(text("SELECT pg_try_advisory_lock(:k, :s)"), key).scalar():
             if time.monotonic() >= deadline:
                 raise _busy(url, wait)
             time.sleep(POLL_SECONDS)
@@ -80,5 +82,5 @@ def _advisory_lock(url: str, wait: float) -> Iterator[None]:
             # The lock dies with its session anyway; a lost connection here must not hide
             # the error that ended the ingest.
             with suppress(StoreUnavailable, DBAPIError):
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                conn.execute(text("SELECT pg_advisory_unlock(:k, :s)"), key)
                 conn.commit()

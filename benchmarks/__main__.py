@@ -163,7 +163,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
         "date). The last weekly date falls in the settling weeks of the next year, when few "
         "dossiers change: the mid-year week shows a busy week. c, e, f, g run on the weekly "
         "store of the last run. Ingestion runs in subprocesses, timed inside them; peak RSS "
-        "from os.wait4."
+        "is each subprocess's own VmHWM (os.wait4 and RUSAGE_CHILDREN would count the "
+        "benchmark driver's size, which Linux carries across fork and exec)."
     )
 
 

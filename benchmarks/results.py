@@ -104,35 +104,35 @@ class Report:
             "",
             "### Workloads (median of the runs)",
             "",
-            *_table(
+            *table(
                 ("workload", "median", "runs", "volume", "rate", "notes"),
                 [_measurement_row(m) for m in self.measurements if not m.key.startswith("base")],
             ),
             "",
             "### Baselines",
             "",
-            *_table(
+            *table(
                 ("baseline", "median", "runs", "volume", "rate", "notes"),
                 [_measurement_row(m) for m in self.measurements if m.key.startswith("base")],
             ),
             "",
             "### Ratios",
             "",
-            *_table(
+            *table(
                 ("ratio", "value", "meaning"),
                 [[r.label, _ratio(r.value), r.meaning] for r in self.ratios],
             ),
             "",
             "### Peak memory of ingestion (subprocess RSS)",
             "",
-            *_table(("ingestion", "peak RSS"), [[k, f"{v:,.0f} MiB"] for k, v in self.memory]),
+            *table(("ingestion", "peak RSS"), [[k, f"{v:,.0f} MiB"] for k, v in self.memory]),
             "",
         ]
         if self.scaling:
             out += [
                 "### Scaling curve (first loads of full extracts, one store per size)",
                 "",
-                *_table(
+                *table(
                     (
                         "years",
                         "dossiers",
@@ -152,7 +152,7 @@ class Report:
         out += [
             "### Targets",
             "",
-            *_table(
+            *table(
                 ("target", "measured", "status"),
                 [[t.label, t.measured, _status(t.met)] for t in self.targets],
             ),
@@ -206,7 +206,7 @@ def _status(met: bool | None) -> str:
     return "not measured" if met is None else "met" if met else "**missed**"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
     if not rows:

@@ -59,10 +59,11 @@ class DossierTracker(Application[UUID]):
             try:
                 super().__init__(env=settings)
                 break
-            except (IntegrityError, InternalError, ProgrammingError):
-                # Jobs starting together on a new PostgreSQL schema race to create the
-                # same tables and types; the loser finds them there on the next try.
-                if attempt == CREATE_ATTEMPTS - 1:
+            except Exception as error:
+                # Jobs starting together on a new store race to create the same tables
+                # (PostgreSQL) or to switch a new file to WAL (SQLite, whose driver error
+                # eventsourcing lets through); the loser finds it done on the next try.
+                if attempt == CREATE_ATTEMPTS - 1 or not _lost_creation_race(error):
                     raise
                 time.sleep(0.2 * (attempt + 1))
 
@@ -155,6 +156,14 @@ class DossierTracker(Application[UUID]):
     def default_as_of(self) -> date | None:
         """The latest extraction date ingested: measures.md's default evaluation date."""
         return self.ledger().latest_extraction
+
+
+def _lost_creation_race(error: Exception) -> bool:
+    if isinstance(error, IntegrityError | InternalError | ProgrammingError):
+        return True
+    # sqlite3.OperationalError("database is locked"), named without importing the driver:
+    # the domain core stays free of database modules.
+    return type(error).__module__ == "sqlite3" and "locked" in str(error)
 
 
 def _number(facts: Facts) -> str:
