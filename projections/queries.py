@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from functools import lru_cache
 from typing import Final
 
 from attrs import frozen
@@ -21,6 +20,7 @@ from casetrack.facts import sector_of
 from casetrack.measures import Measure, Status, measure_clock
 from casetrack.reporting import ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
+from projections.rows import CLOCK_COLUMNS, clock_from_values
 
 WORKLISTS: Final = ("overdue", "at_risk", "breached")
 
@@ -61,24 +61,6 @@ def _engine(source: str | Engine) -> Engine:
     return source if isinstance(source, Engine) else engine_for(source)
 
 
-_CLOCK_COLUMNS: Final = (
-    "dossier", "section", "prestation", "engagement", "start", "stop", "due", "overdue_from",
-    "elapsed", "outcome", "excluded_from", "unmeasured_from", "closed_on", "applicable",
-)
-
-
-@lru_cache(maxsize=1 << 14)
-def _iso_day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _day(value: object) -> date | None:
-    # SQLite gives dates back as ISO text, PostgreSQL as dates; a year has few distinct days.
-    if value is None or isinstance(value, date):
-        return value
-    return _iso_day(str(value))
-
-
 def clocks(
     source: str | Engine,
     *,
@@ -102,17 +84,14 @@ def clocks(
     # report itself on a year of clocks.
     # Code-point order, as Python sorts: PostgreSQL's default collation may differ.
     collate = "" if sqlite else ' COLLATE "C"'
+    columns = ", ".join(("dossier", "section", "prestation", *CLOCK_COLUMNS))
     statement = (
-        f"SELECT {', '.join(_CLOCK_COLUMNS)} FROM measure WHERE {' AND '.join(where)} "
+        f"SELECT {columns} FROM measure WHERE {' AND '.join(where)} "
         f"ORDER BY dossier{collate}, engagement"
     )
     with engine.connect() as conn:
         for r in conn.exec_driver_sql(statement, tuple(params)):
-            clock = Clock(
-                r[3], bool(r[13]), _day(r[4]), _day(r[5]), _day(r[6]), _day(r[7]), r[8], r[9],
-                _day(r[10]), _day(r[11]), _day(r[12]),
-            )
-            yield r[0], r[1], r[2], clock
+            yield r[0], r[1], r[2], clock_from_values(r[3:])
 
 
 def report(source: str | Engine, query: ReportQuery) -> list[ReportRow]:

@@ -14,7 +14,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from attrs import define
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, inspect, or_, select, update
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
 from adapters.sqlstore import engine_for, write_transaction
 from casetrack.application import DossierTracker
@@ -22,14 +22,14 @@ from casetrack.facts import Facts
 from casetrack.folding import FactsFolder, is_dossier_topic
 from casetrack.progress import Progress
 from projections.rows import (
+    CLOCK_COLUMNS,
     DOSSIER_COLUMNS,
     MEASURE_COLUMNS,
-    clock_from_row,
+    clock_from_values,
     dossier_values,
     measure_values,
 )
 from projections.schema import (
-    MEASURE_TABLE,
     PROJECTION_NAME,
     READ_MODEL_TABLES,
     SCHEMA_VERSION,
@@ -184,7 +184,9 @@ class ReadModels:
                 folder.seed(UUID(row.stream_id), facts, row.known_on, row.version)
 
     def _write(
-        self, conn: Connection, results: Iterable[tuple[UUID, Facts, date, int]],
+        self,
+        conn: Connection,
+        results: Iterable[tuple[UUID, Facts, date, int]],
         as_of: date | None,
     ) -> None:
         """Insert dossier and measure rows, through the driver in large batches."""
@@ -258,34 +260,40 @@ class ReadModels:
     def refresh_statuses(self, previous: date | None, as_of: date | None) -> None:
         """Re-evaluate statuses at a new default date (open clocks change as days pass).
 
-        Only rows whose status can differ are read: those open or not started at the
-        previous date, and those with a date between the previous and the new one.
+        A clock's status changes only on its own dates (start, stop, exclusions,
+        closure, first overdue day): only rows with one of them in (previous, as_of]
+        are read, through the driver.
         """
-        table = MEASURE_TABLE
-        query = select(table).where(table.c.applicable == 1)
+        sqlite = self.engine.dialect.name == "sqlite"
+        mark = "?" if sqlite else "%s"
+        select_sql = (
+            f"SELECT dossier, {', '.join(CLOCK_COLUMNS)}, status FROM measure WHERE applicable = 1"
+        )
+        params: list[object] = []
         if previous is not None and as_of is not None and previous <= as_of:
-            c = table.c
-            query = query.where(
-                or_(
-                    c.status.is_(None),
-                    c.status.in_(("pending", "overdue")),
-                    c.stop > previous,
-                    c.excluded_from > previous,
-                    c.unmeasured_from > previous,
-                    c.closed_on > previous,
+            moved = [
+                f"({column} > {mark} AND {column} <= {mark})"
+                for column in (
+                    "start",
+                    "stop",
+                    "excluded_from",
+                    "unmeasured_from",
+                    "closed_on",
+                    "overdue_from",
                 )
-            )
+            ]
+            select_sql += f" AND ({' OR '.join(moved)})"
+            params = [previous, as_of] * len(moved)
         with write_transaction(self.engine) as conn:
             changes = []
-            for row in conn.execute(query):
-                status = clock_from_row(row).state_at(as_of) if as_of else None
-                if status != row.status:
-                    changes.append({"d": row.dossier, "e": row.engagement, "s": status})
+            for row in conn.exec_driver_sql(select_sql, tuple(params)):
+                status = clock_from_values(row[1:-1]).state_at(as_of) if as_of else None
+                if status != row[-1]:
+                    changes.append((status, row[0], row[1]))
             if changes:
-                conn.execute(
-                    update(table)
-                    .where(table.c.dossier == bindparam("d"), table.c.engagement == bindparam("e"))
-                    .values(status=bindparam("s")),
+                conn.exec_driver_sql(
+                    f"UPDATE measure SET status = {mark} "
+                    f"WHERE dossier = {mark} AND engagement = {mark}",
                     changes,
                 )
             conn.execute(
