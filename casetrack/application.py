@@ -125,10 +125,19 @@ class DossierTracker(Application[UUID]):
 
     def all_facts(self, known_at: date | None = None) -> Iterator[Facts]:
         """Facts of every dossier, folded from the notification log, sorted by number."""
-        folder = FactsFolder(self.mapper, known_at)
+        [found] = self.all_facts_at(known_at)
+        return iter(found)
+
+    def all_facts_at(self, *known_ats: date | None) -> list[list[Facts]]:
+        """Facts of every dossier as known at each date (None: everything), in one read."""
+        folders = [FactsFolder(self.mapper, known_at) for known_at in known_ats]
         for n in self.iter_notifications():
-            folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
-        return iter(sorted((facts for _, facts, _, _ in folder.results()), key=_number))
+            for folder in folders:
+                folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
+        return [
+            sorted((facts for _, facts, _, _ in folder.results()), key=_number)
+            for folder in folders
+        ]
 
     def iter_events(self, start: int = 1) -> Iterator[Any]:
         """Every stored dossier event in recording order, read in pages."""

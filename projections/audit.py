@@ -24,6 +24,8 @@ from casetrack.reporting import FIGURES, LABELS, ReportQuery, ReportRow, build_r
 from casetrack.rules import load_rule_set
 from projections.commands import build_query, report_options
 from projections.reports import (
+    Triple,
+    clocks_of,
     emit_report,
     event_store_clocks,
     french_value,
@@ -97,36 +99,51 @@ def cmd_reaudit(args: argparse.Namespace) -> int:
     known_at: date = args.known_at
     as_of = args.as_of or known_at
     query = build_query(args, as_of)
-    then = event_store_clocks(tracker, tracker.rule_set, known_at)
     if not args.compare:
+        then = event_store_clocks(tracker, tracker.rule_set, known_at)
         rows = build_report(query, then)
         emit_report(args, tracker, query, rows, then, f"event store, known at {known_at}")
         return 0
     now_as_of = tracker.default_as_of() or as_of
-    now = event_store_clocks(tracker, tracker.rule_set, None)
+    # One read of the event store folds both sides: facts known at K, and known now.
+    then_facts, now_facts = tracker.all_facts_at(known_at, None)
+    then = clocks_of(tracker, tracker.rule_set, then_facts)
+    now = clocks_of(tracker, tracker.rule_set, now_facts)
     compare = evolve(query, by=COMPARE_KEYS)
     before = build_report(compare, then)
     after = build_report(evolve(compare, as_of=now_as_of), now)
-    changes = status_changes(tracker, compare, known_at, now_as_of)
+    changes = status_changes(
+        tracker, compare, known_at, now_as_of, then_facts, now_facts, then, now
+    )
     write_comparison(args, known_at, now_as_of, before, after, changes)
     return 0
 
 
 def status_changes(
-    tracker: DossierTracker, query: ReportQuery, known_at: date, now_as_of: date
+    tracker: DossierTracker,
+    query: ReportQuery,
+    known_at: date,
+    now_as_of: date,
+    then_facts: list[Facts],
+    now_facts: list[Facts],
+    then: list[Triple],
+    now: list[Triple],
 ) -> list[StatusChange]:
-    """Dossiers whose status at the period's end differs between known-at-K and now."""
-    then_facts = {f.number: f for f in tracker.all_facts(known_at)}
+    """Dossiers whose status at the period's end differs between known-at-K and now.
+
+    `then` and `now` are the clocks of `then_facts` and `now_facts`, engagement by
+    engagement in rule-set order, as `clocks_of` lists them.
+    """
+    width = len(tracker.rule_set.ordered)
+    earlier_index = {f.number: i for i, f in enumerate(then_facts)}
     changes = []
-    for facts in tracker.all_facts(None):
-        earlier = then_facts.get(facts.number)
-        for engagement in tracker.rule_set.ordered:
+    for position, facts in enumerate(now_facts):
+        earlier = earlier_index.get(facts.number)
+        for offset, engagement in enumerate(tracker.rule_set.ordered):
             if query.engagement is not None and engagement.number != query.engagement:
                 continue
-            now_clock = clock_of(facts, engagement, tracker.calendar)
-            then_clock = (
-                clock_of(earlier, engagement, tracker.calendar) if earlier is not None else None
-            )
+            now_clock = now[position * width + offset][2]
+            then_clock = then[earlier * width + offset][2] if earlier is not None else None
             then_status = (
                 then_clock.state_at(min(query.end, known_at)) if then_clock else None
             ) or "-"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +16,7 @@ from casetrack.application import DossierTracker
 from casetrack.cli import output_stream, say
 from casetrack.clocks import Clock, clock_of
 from casetrack.errors import InputRefused
-from casetrack.facts import sector_of
+from casetrack.facts import Facts, sector_of
 from casetrack.output import write_rows
 from casetrack.reporting import LABELS, ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
@@ -50,9 +50,16 @@ def event_store_clocks(
     tracker: DossierTracker, rule_set: RuleSet, known_at: date | None
 ) -> list[Triple]:
     """Clocks of every dossier folded from the event store (only facts known at K)."""
+    return clocks_of(tracker, rule_set, tracker.all_facts(known_at))
+
+
+def clocks_of(
+    tracker: DossierTracker, rule_set: RuleSet, all_facts: Iterable[Facts]
+) -> list[Triple]:
+    """(section, prestation, clock) of every engagement of every dossier."""
     return [
         (facts.section, facts.prestation, clock_of(facts, engagement, tracker.calendar))
-        for facts in tracker.all_facts(known_at)
+        for facts in all_facts
         for engagement in rule_set.ordered
     ]
 
