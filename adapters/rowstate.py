@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Final, TypeVar
 from uuid import UUID
@@ -101,21 +101,20 @@ class RowStateStore:
             )
             return [QuarantinedRow(*row) for row in rows]
 
-    def existing_streams(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these dossier streams already have events."""
-        present: set[UUID] = set()
+    def stream_events(self, ids: Sequence[UUID]) -> Iterator[tuple[UUID | str, int, str, bytes]]:
+        """(stream id, version, topic, state) of every stored event of these streams."""
         if not ids:
-            return present
+            return
         statement = text(
-            f"SELECT DISTINCT originator_id FROM {self.events_table} WHERE originator_id IN :ids"
+            f"SELECT originator_id, originator_version, topic, state FROM {self.events_table} "
+            "WHERE originator_id IN :ids ORDER BY originator_id, originator_version"
         ).bindparams(bindparam("ids", expanding=True))
         with self.engine.connect() as conn:
             for part in _chunks(ids):
                 # eventsourcing stores SQLite ids as 32 hex digits, PostgreSQL ids as uuid.
                 keys = [i.hex for i in part] if self.backend == "sqlite" else list(part)
-                for (value,) in conn.execute(statement, {"ids": keys}):
-                    present.add(value if isinstance(value, UUID) else UUID(str(value)))
-        return present
+                for ident, version, topic, state in conn.execute(statement, {"ids": keys}):
+                    yield ident, version, topic, bytes(state)
 
 
 def _chunks(items: Sequence[_T]) -> Iterable[Sequence[_T]]:
