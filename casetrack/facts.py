@@ -40,7 +40,11 @@ def paris_date(value: date) -> date:
 
 
 def _optional_paris_date(value: date | None) -> date | None:
-    return None if value is None else paris_date(value)
+    # Plain dates (every row of every extract) return at once: the converter runs on
+    # each field of each snapshot.
+    if value is None or type(value) is date:
+        return value
+    return paris_date(value)
 
 
 @frozen
