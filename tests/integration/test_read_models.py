@@ -92,15 +92,17 @@ def test_no_event_is_applied_twice_across_many_small_catch_ups(
     db_url: str, year: GeneratedFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     applied: Counter[tuple[UUID, int]] = Counter()
-    real_apply = FactsFolder.apply
 
-    def counting_apply(folder: FactsFolder, ident: Any, version: int, *stored: Any) -> bool:
-        done = real_apply(folder, ident, version, *stored)
-        if done:
-            applied[(UUID(str(ident)), version)] += 1
-        return done
+    class CountingFolder(FactsFolder):
+        """The read models' folder, counting what it applies (ingestion folds too)."""
 
-    monkeypatch.setattr(FactsFolder, "apply", counting_apply)
+        def apply(self, ident: Any, version: int, *stored: Any) -> bool:
+            done = super().apply(ident, version, *stored)
+            if done:
+                applied[(UUID(str(ident)), version)] += 1
+            return done
+
+    monkeypatch.setattr(projections.runner, "FactsFolder", CountingFolder)
     monkeypatch.setattr(projections.runner, "PAGE", 37)
     tracker = DossierTracker(db_url)
     ingestor, models = Ingestor(tracker), ReadModels(tracker)
