@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime
@@ -11,6 +12,7 @@ from typing import Final
 
 from benchmarks import baselines, machine, workloads
 from benchmarks.check import naive_check
+from benchmarks.child import BATCH_VARIABLE
 from benchmarks.data import WORK, year_dataset
 from benchmarks.progress import log, step
 from benchmarks.results import Measurement, Ratio, Report
@@ -29,6 +31,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=3, help="runs per workload (median)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="Markdown file to append to")
+    parser.add_argument(
+        "--ingest-batch",
+        type=int,
+        help="dossiers per ingestion transaction (default: the Ingestor's own, 5,000)",
+    )
     parser.add_argument(
         "--no-profile", action="store_true", help="skip the cProfile runs of missed targets"
     )
@@ -119,6 +126,12 @@ def new_report(args: argparse.Namespace) -> Report:
 def run(args: argparse.Namespace, report: Report) -> None:
     """Every workload of the size, then targets and profiles of the missed ones."""
     describe_data(report, args.size)
+    if args.ingest_batch:
+        os.environ[BATCH_VARIABLE] = str(args.ingest_batch)
+        report.notes.append(
+            f"Ingestion ran with --ingest-batch {args.ingest_batch} (dossiers per transaction) "
+            "instead of the Ingestor's default of 5,000."
+        )
     ctx = workloads.Context(
         data=year_dataset(args.size),
         stores=Stores(args.backend, WORK / args.size / "stores"),
@@ -154,6 +167,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
     finally:
         with step("removing the benchmark stores"):
             ctx.stores.drop_all()
+            if ctx.before_last_week is not None:
+                ctx.before_last_week.unlink(missing_ok=True)
     report.notes.append(
         "Fresh store per run for a, b, d and the write baselines. b and d share their runs: "
         "the weeks up to mid-year, the mid-year week, the rest but the last week, and the "

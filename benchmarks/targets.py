@@ -6,8 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from adapters.ingest import Ingestor
-from benchmarks.child import ingest_files, run_child
+from benchmarks.child import ingest_files, new_ingestor, run_child
 from benchmarks.profiling import profile_call
 from benchmarks.progress import step
 from benchmarks.results import Measurement, Report, Target, duration
@@ -133,7 +132,7 @@ def _profile_first_load(ctx: Context) -> str:
 
 def _profile_reingest(ctx: Context) -> str:
     tracker = DossierTracker(ctx.loaded_url)
-    ingestor = Ingestor(tracker)
+    ingestor = new_ingestor(tracker)
     text = profile_call(ingestor.ingest_piaf, ctx.data.full)
     tracker.close()
     return text

@@ -11,9 +11,8 @@ from typing import Any
 from attrs import define, evolve, field
 
 from adapters.errors import RowError
-from adapters.ingest import Ingestor
 from adapters.piaf_reader import PiafReader
-from benchmarks.child import ChildResult, run_child
+from benchmarks.child import ChildResult, new_ingestor, run_child
 from benchmarks.data import Dataset
 from benchmarks.progress import log, step
 from benchmarks.results import Measurement, Report
@@ -97,7 +96,7 @@ def reingest(ctx: Context) -> tuple[Measurement, Measurement]:
         Measurement("base.parse", "CSV parse alone: PiafReader.raw_rows() + convert of every row")
     )
     tracker = DossierTracker(ctx.loaded_url)
-    ingestor = Ingestor(tracker)
+    ingestor = new_ingestor(tracker)
     with step("b2. re-ingest and CSV parse"):
         for _ in range(ctx.runs):
             seconds, summary = timed(ingestor.ingest_piaf, ctx.data.full)
