@@ -29,7 +29,6 @@ class Status(StrEnum):
 
 
 STOPPED: Final = frozenset({Status.MET, Status.BREACHED, Status.INVALID})
-OPEN: Final = frozenset({Status.PENDING, Status.OVERDUE})
 
 
 @frozen
