@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
-from attrs import define
+from attrs import define, fields
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
 from adapters.sqlstore import engine_for, write_transaction
@@ -43,21 +43,8 @@ PAGE: Final = 10_000
 INSERT_CHUNK: Final = 2_000
 #: Bound parameters per IN list: well under SQLite's limit.
 CHUNK: Final = 900
-_FACT_COLUMNS: Final = (
-    "number",
-    "section",
-    "prestation",
-    "filed_on",
-    "first_info_on",
-    "second_info_on",
-    "completed_on",
-    "decided_on",
-    "notified_on",
-    "outcome",
-    "ordered_on",
-    "batch",
-    "closed_on",
-)
+#: Columns of `dossier` that hold a Facts field, named as Facts names them.
+_FACT_COLUMNS: Final = tuple(field.name for field in fields(Facts))
 
 
 @define

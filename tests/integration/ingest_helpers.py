@@ -45,6 +45,28 @@ PIAF_HEADER = (
     "ETAT",
 )
 TOPVIR_HEADER = ("NUM_DOSSIER", "DATE_ORDRE_VIREMENT", "LOT")
+
+
+def piaf_line(
+    number: str,
+    section: str,
+    prestation: str,
+    filed: str,
+    *,
+    first: str = "",
+    second: str = "",
+    complete: str = "",
+    decided: str = "",
+    outcome: str = "",
+    notified: str = "",
+    ordered: str = "",
+    state: str = "",
+) -> str:
+    """One extract line in PIAF_HEADER order (dates as PIAF writes them: JJ/MM/AAAA)."""
+    values = (number, section, prestation, filed, first, second, complete)
+    return ";".join((*values, decided, outcome, notified, ordered, state))
+
+
 REQUIRED = ("NUM_DOSSIER", "SECTION", "PRESTATION", "DATE_DEPOT")
 SECTIONS = frozenset([f"{n:02d}" for n in range(1, 21)] + ["PC"])
 OUTCOMES = frozenset({"ACCORD", "REJET"})

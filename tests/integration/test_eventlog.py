@@ -18,41 +18,8 @@ from pathlib import Path
 import pytest
 
 from casetrack.cli import main
-
-HEADER = (
-    "NUM_DOSSIER",
-    "SECTION",
-    "PRESTATION",
-    "DATE_DEPOT",
-    "DATE_PREMIERE_INFO",
-    "DATE_DEUXIEME_INFO",
-    "DATE_DOSSIER_COMPLET",
-    "DATE_DECISION",
-    "SENS_DECISION",
-    "DATE_NOTIFICATION",
-    "DATE_VIREMENT",
-    "ETAT",
-)
-
-
-def piaf_line(
-    number: str,
-    section: str,
-    prestation: str,
-    filed: str,
-    *,
-    first: str = "",
-    second: str = "",
-    complete: str = "",
-    decided: str = "",
-    outcome: str = "",
-    notified: str = "",
-    state: str = "",
-) -> str:
-    """One extract line in HEADER order (dates as PIAF writes them: JJ/MM/AAAA)."""
-    values = (number, section, prestation, filed, first, second, complete)
-    return ";".join((*values, decided, outcome, notified, "", state))
-
+from tests.integration.ingest_helpers import PIAF_HEADER as HEADER
+from tests.integration.ingest_helpers import TOPVIR_HEADER, piaf_line
 
 FILED_13 = piaf_line(
     "2025-13-000001",
@@ -93,7 +60,6 @@ SECOND_EXTRACT = (  # piaf_20250117.csv: a second info and a closure, a new doss
         state="DECIDE",
     ),
 )
-TOPVIR_HEADER = ("NUM_DOSSIER", "DATE_ORDRE_VIREMENT", "LOT")
 TRANSFERS = ("2025-13-000001;15/01/2025;LOT-7",)  # topvir_20250117.csv
 
 CSV_HEADER = "case:concept:name,concept:name,time:timestamp,section,prestation"

@@ -29,42 +29,8 @@ from pathlib import Path
 import pytest
 
 from casetrack.cli import main
-
-HEADER = (
-    "NUM_DOSSIER",
-    "SECTION",
-    "PRESTATION",
-    "DATE_DEPOT",
-    "DATE_PREMIERE_INFO",
-    "DATE_DEUXIEME_INFO",
-    "DATE_DOSSIER_COMPLET",
-    "DATE_DECISION",
-    "SENS_DECISION",
-    "DATE_NOTIFICATION",
-    "DATE_VIREMENT",
-    "ETAT",
-)
-
-
-def piaf_line(
-    number: str,
-    section: str,
-    prestation: str,
-    filed: str,
-    *,
-    first: str = "",
-    second: str = "",
-    complete: str = "",
-    decided: str = "",
-    outcome: str = "",
-    notified: str = "",
-    ordered: str = "",
-    state: str = "",
-) -> str:
-    """One extract line in HEADER order (dates as PIAF writes them: JJ/MM/AAAA)."""
-    values = (number, section, prestation, filed, first, second, complete)
-    return ";".join((*values, decided, outcome, notified, ordered, state))
-
+from tests.integration.ingest_helpers import PIAF_HEADER as HEADER
+from tests.integration.ingest_helpers import piaf_line
 
 LINES = (
     piaf_line("2025-05-000001", "05", "PL", "03/02/2025", complete="20/02/2025", state="EN_COURS"),
