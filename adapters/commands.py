@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -13,12 +12,13 @@ from adapters.ingest import Ingestor
 from adapters.mapping import DEFAULT_MAPPING, load_mapping
 from adapters.rowstate import RowStateStore
 from adapters.summary import IngestSummary
-from adapters.textfile import date_in_name
 from casetrack.cli import iso_date, open_tracker, output_stream, say
 from casetrack.output import write_rows
 from casetrack.progress import Progress
 
 QUARANTINE_COLUMNS = ("file", "line", "dossier", "reason")
+#: Seconds an ingest waits for another job holding the store before it stops (exit 3).
+DEFAULT_WAIT = 60.0
 #: Entry-point group of functions run after an ingest, e.g. the projections' catch-up.
 AFTER_INGEST = "casetrack.after_ingest"
 
@@ -42,6 +42,13 @@ def register(commands: Any) -> None:
             action="store_true",
             help="do not bring the read models up to date afterwards",
         )
+        p.add_argument(
+            "--wait",
+            type=_seconds,
+            default=DEFAULT_WAIT,
+            metavar="SECONDS",
+            help="how long to wait for another job holding the store (default: %(default)s)",
+        )
         p.set_defaults(handler=cmd_ingest)
 
     p = commands.add_parser(
@@ -57,33 +64,54 @@ def progress_factory(args: argparse.Namespace) -> Any:
     return lambda label, total: Progress(label, total, enabled=not args.quiet)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        msg = f"{text!r} is not a number of seconds (0 or more)"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Ingest files of one kind, in the order given (sorted by date when taken from names)."""
+    """Ingest files of one kind as one job, in extraction-date order, then catch up."""
     mapping = load_mapping(args.mapping) if args.mapping else DEFAULT_MAPPING
     tracker = open_tracker(args)
-    ingestor = Ingestor(tracker, progress=progress_factory(args))
-    summaries: list[IngestSummary] = []
-    # Extracts are snapshots taken in date order: ingest them so, whatever the order given
-    # (a file whose name has no date keeps its place and is refused if it needs one).
-    files = args.files if args.extracted_on else sorted(args.files, key=_name_date)
-    for path in files:
-        ingest = ingestor.ingest_piaf if args.kind == "piaf" else ingestor.ingest_topvir
-        try:
-            summary = ingest(
-                path, mapping=mapping, extracted_on=args.extracted_on, encoding=args.encoding
-            )
-        except FileRefused as error:
-            raise FileRefused(f"{error} (nothing of this file was written)") from error
-        summaries.append(summary)
+    masked = tracker.database.masked
+
+    def waiting() -> None:
+        say(
+            f"casetrack: another job is ingesting into {masked}; "
+            f"waiting up to {args.wait:.0f} s for it to finish"
+        )
+
+    def done(summary: IngestSummary) -> None:
         if not args.quiet:
             for line in summary.lines():
                 say(line)
+
+    ingestor = Ingestor(
+        tracker, progress=progress_factory(args), lock_wait=args.wait, on_wait=waiting
+    )
+    try:
+        ingestor.ingest(
+            args.kind,
+            args.files,
+            mapping=mapping,
+            extracted_on=args.extracted_on,
+            encoding=args.encoding,
+            on_file=done,
+        )
+    except FileRefused as error:
+        msg = (
+            f"{error} (nothing of this file was written; the files before it in "
+            "extraction-date order are ingested, the ones after it were not started)"
+        )
+        raise FileRefused(msg) from error
     after_ingest(args, tracker)
     return 0
-
-
-def _name_date(path: Path) -> date:
-    return date_in_name(path) or date.min
 
 
 def after_ingest(args: argparse.Namespace, tracker: Any) -> None:

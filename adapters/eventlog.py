@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Final, TextIO
@@ -11,6 +10,8 @@ from xml.sax.saxutils import quoteattr
 from attrs import frozen
 
 from casetrack.facts import Facts
+from casetrack.output import write_csv as write_csv_rows
+from casetrack.output import xml_text
 
 COLUMNS: Final = ("case:concept:name", "concept:name", "time:timestamp", "section", "prestation")
 #: Activities, in life-cycle order (ties on one day keep this order), with their labels.
@@ -58,13 +59,14 @@ def log_lines(all_facts: Iterable[Facts]) -> Iterator[LogLine]:
 
 def write_csv(lines: Iterable[LogLine], out: TextIO) -> int:
     """The log as CSV with the standard column names; returns the number of lines."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    count = 0
-    for line in lines:
-        writer.writerow([line.case, line.activity, line.timestamp, line.section, line.prestation])
-        count += 1
-    return count
+    rows = ((ln.case, ln.activity, ln.timestamp, ln.section, ln.prestation) for ln in lines)
+    return write_csv_rows(rows, COLUMNS, out)
+
+
+def _attr(text: str) -> str:
+    # quoteattr escapes markup, quotes, tabs and line ends; XML 1.0 cannot hold some
+    # characters at all, even escaped, so they are replaced before quoting.
+    return quoteattr(xml_text(text))
 
 
 def write_xes(lines: Iterable[LogLine], out: TextIO) -> int:
@@ -86,11 +88,11 @@ def write_xes(lines: Iterable[LogLine], out: TextIO) -> int:
             if case is not None:
                 out.write("  </trace>\n")
             case = line.case
-            out.write(f'  <trace>\n    <string key="concept:name" value={quoteattr(case)}/>\n')
-            out.write(f'    <string key="section" value={quoteattr(line.section)}/>\n')
-            out.write(f'    <string key="prestation" value={quoteattr(line.prestation)}/>\n')
+            out.write(f'  <trace>\n    <string key="concept:name" value={_attr(case)}/>\n')
+            out.write(f'    <string key="section" value={_attr(line.section)}/>\n')
+            out.write(f'    <string key="prestation" value={_attr(line.prestation)}/>\n')
         out.write(
-            f'    <event><string key="concept:name" value={quoteattr(line.activity)}/>'
+            f'    <event><string key="concept:name" value={_attr(line.activity)}/>'
             f'<date key="time:timestamp" value="{line.timestamp}.000+00:00"/></event>\n'
         )
         count += 1

@@ -1,17 +1,23 @@
 """Ingestion of PIAF extracts and TOPVIR files into dossier streams: idempotent, batched.
 
+A job ingests a list of files under one lock, planned by `adapters.filerun`: files
+already ingested are skipped, an interrupted one is completed.
+
 Each file is read twice. The first pass only splits rows, digests their mapped fields
 and finds dossier numbers repeated with different values, so a file refused for
 unreadable bytes, or a dossier quarantined for conflicting rows, has written nothing.
 The second pass skips rows whose digest equals the dossier's last one, converts the
-others, and saves their events in batches (one transaction per batch).
+others, and saves their events in batches (one transaction per batch). A row of a
+dossier that already holds facts from a newer PIAF extract is stale: the aggregate
+records nothing for it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -20,10 +26,11 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from adapters.bulk import insert_stored_events
 from adapters.errors import RowError
-from adapters.filerun import file_run
+from adapters.filerun import PlannedFile, Step, file_run, plan_files
+from adapters.locking import OnWait, ingest_lock
 from adapters.mapping import DEFAULT_MAPPING, Mapping
 from adapters.piaf_reader import PiafReader
-from adapters.rowstate import RowStateStore
+from adapters.rowstate import RowState, RowStateStore
 from adapters.summary import IngestSummary
 from adapters.textfile import RawRow
 from adapters.topvir_reader import TopvirReader
@@ -35,8 +42,8 @@ from casetrack.facts import Facts, Snapshot
 from casetrack.folding import FactsFolder
 from casetrack.progress import Progress
 
-#: Dossiers per transaction: big enough that commits (fsync) cost little.
 LOG: Final = logging.getLogger("casetrack.ingest")
+#: Dossiers per transaction: big enough that commits (fsync) cost little.
 BATCH_SIZE: Final = 5000
 #: Event types that replace a value already known.
 _FIELD_OF: Final = {
@@ -47,6 +54,8 @@ _FIELD_OF: Final = {
     "PaymentOrdered": "ordered_on",
 }
 ProgressFactory = Callable[[str, int], Progress]
+#: Told each file's summary as soon as the file is done (skipped ones included).
+OnFile = Callable[[IngestSummary], None]
 UNKNOWN_DOSSIER: Final = (
     "unknown dossier number: ingest the PIAF extract that files it, then this file again"
 )
@@ -67,7 +76,7 @@ def is_correction(event: Any, before: Facts | None) -> bool:
 
 
 class Ingestor:
-    """Ingests files into one store, one file at a time, under the store's ingest lock."""
+    """Ingests files into one store; a job holds the store's ingest lock from start to end."""
 
     def __init__(
         self,
@@ -76,6 +85,7 @@ class Ingestor:
         batch_size: int = BATCH_SIZE,
         progress: ProgressFactory | None = None,
         lock_wait: float = 60.0,
+        on_wait: OnWait | None = None,
     ) -> None:
         self.tracker = tracker
         self.url = tracker.database.url
@@ -84,6 +94,66 @@ class Ingestor:
         self.rows = RowStateStore(self.url, getattr(tracker.recorder, "events_table_name", ""))
         self._progress = progress or (lambda label, total: Progress(label, total, enabled=False))
         self.lock_wait = lock_wait
+        self.on_wait = on_wait
+        self._locked = False
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's ingest lock (waiting up to `lock_wait`); re-entrant."""
+        if self._locked:
+            yield
+            return
+        with ingest_lock(self.url, self.lock_wait, self.on_wait):
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
+
+    def ingest(
+        self,
+        kind: str,
+        paths: Sequence[Path],
+        *,
+        mapping: Mapping = DEFAULT_MAPPING,
+        extracted_on: date | None = None,
+        encoding: str | None = None,
+        on_file: OnFile | None = None,
+    ) -> list[IngestSummary]:
+        """Ingest files of one kind ("piaf" or "topvir") as one job, in extraction-date order.
+
+        Files already ingested with the same content are skipped, an interrupted one is
+        completed; a PIAF extract never ingested and older than one already ingested
+        refuses the whole job before anything is written. A file that cannot be read
+        stops the job there (FileRefused): the files before it stay ingested.
+        """
+        if kind not in ("piaf", "topvir"):
+            msg = f"unknown kind of file {kind!r}: piaf or topvir"
+            raise ValueError(msg)
+        summaries: list[IngestSummary] = []
+        with self.locked():
+            for planned in plan_files(self.tracker.ledger(), kind, paths, extracted_on):
+                done_on = self._ingested_on(planned)
+                if done_on is not None:
+                    summary = IngestSummary(kind, planned.path.name, done_on, skipped=True)
+                elif kind == "piaf":
+                    summary = self._piaf(planned, mapping, extracted_on, encoding)
+                else:
+                    summary = self._topvir(planned, mapping, extracted_on, encoding)
+                summaries.append(summary)
+                if on_file is not None:
+                    on_file(summary)
+        return summaries
+
+    def _ingested_on(self, planned: PlannedFile) -> date | None:
+        """The extraction date under which this content was already ingested, if it was."""
+        day = planned.extracted_on
+        if day is None:
+            return None
+        # Asked again per file: the same content may be listed twice in one job.
+        if planned.step is Step.SKIP or self.tracker.ledger().knows(planned.sha256, day):
+            return day
+        return None
 
     # -- PIAF ------------------------------------------------------------------
 
@@ -95,11 +165,23 @@ class Ingestor:
         extracted_on: date | None = None,
         encoding: str | None = None,
     ) -> IngestSummary:
-        """Ingest one PIAF extract (a snapshot); refuse it whole if it cannot be read."""
-        reader = PiafReader(path, mapping, extracted_on, encoding)
-        with file_run(
-            self.tracker, self.rows, "piaf", path, reader.extracted_on, self.lock_wait
-        ) as run:
+        """Ingest one PIAF extract (a snapshot): a job of one file."""
+        [summary] = self.ingest(
+            "piaf", [path], mapping=mapping, extracted_on=extracted_on, encoding=encoding
+        )
+        return summary
+
+    def _piaf(
+        self,
+        planned: PlannedFile,
+        mapping: Mapping,
+        extracted_on: date | None,
+        encoding: str | None,
+    ) -> IngestSummary:
+        """Ingest one PIAF extract; refuse it whole if it cannot be read."""
+        reader = PiafReader(planned.path, mapping, extracted_on, encoding)
+        path = planned.path
+        with file_run(self.tracker, self.rows, "piaf", planned, reader.extracted_on) as run:
             summary = run.summary
             salt = hashlib.blake2b(repr(mapping).encode(), digest_size=16).digest()
             first_lines, conflicts, total = self._scan(reader, salt)
@@ -172,11 +254,16 @@ class Ingestor:
     ) -> None:
         if not chunk:
             return
-        known = self.rows.digests([raw.number for raw, _ in chunk if raw.number])
+        day = reader.extracted_on
+        known = self.rows.states([raw.number for raw, _ in chunk if raw.number])
         changed: list[tuple[str, Snapshot, str]] = []
+        listed: dict[str, str] = {}  # dossiers to note as listed on `day`, with their digest
         for raw, digest in chunk:
-            if raw.number and known.get(raw.number) == digest:
+            state = known.get(raw.number) if raw.number else None
+            if state is not None and state.digest == digest:
                 summary.unchanged_rows += 1
+                if state.seen_on is None or state.seen_on < day:
+                    listed[raw.number] = digest
                 continue
             try:
                 snapshot = reader.convert(raw)
@@ -185,28 +272,37 @@ class Ingestor:
                 continue
             changed.append((raw.number, snapshot, digest))
         if changed:
-            self._save_snapshots(changed, reader.extracted_on, summary)
+            listed.update(self._save_snapshots(changed, day, summary, known))
+        self.rows.remember(listed, day)
 
     def _save_snapshots(
         self,
         changed: list[tuple[str, Snapshot, str]],
         known_on: date,
         summary: IngestSummary,
-    ) -> None:
-        """Save one batch in one transaction: new dossiers encoded directly, others recorded."""
+        known: dict[str, RowState],
+    ) -> dict[str, str]:
+        """Save one batch in one transaction: new dossiers encoded directly, others recorded.
+
+        Returns the digests of the rows applied (stale ones left out).
+        """
         mapper = self.tracker.mapper
         for attempt in range(3):
-            existing = self._load(n for n, _, _ in changed)
+            existing = self._load((n for n, _, _ in changed), known)
             stamp = datetime.now(UTC)
             stored: list[StoredEvent] = []
             corrections = 0
-            for number, snapshot, _ in changed:
+            applied: dict[str, str] = {}
+            for number, snapshot, digest in changed:
                 dossier = existing.get(number)
                 if dossier is None:
                     stored.extend(self._encoder.encode(number, snapshot, known_on, stamp))
+                    applied[number] = digest
                     continue
                 before = dossier.facts
-                dossier.record(snapshot, known_on)
+                if not dossier.record(snapshot, known_on):
+                    continue  # stale: the dossier was listed by a newer extract
+                applied[number] = digest
                 for event in dossier.collect_events():
                     corrections += is_correction(event, before)
                     stored.append(mapper.to_stored_event(event))
@@ -224,8 +320,8 @@ class Ingestor:
             summary.events_by_type.update(names)
             summary.dossiers_created += names.count("Filed")
             summary.corrections += corrections
-            self.rows.remember({number: digest for number, _, digest in changed})
-            return
+            summary.stale_rows += len(changed) - len(applied)
+            return applied
         msg = "could not save a batch after 3 attempts: another writer keeps changing it; rerun"
         raise InputRefused(msg)
 
@@ -239,11 +335,23 @@ class Ingestor:
         extracted_on: date | None = None,
         encoding: str | None = None,
     ) -> IngestSummary:
+        """Ingest one TOPVIR transfer file: a job of one file."""
+        [summary] = self.ingest(
+            "topvir", [path], mapping=mapping, extracted_on=extracted_on, encoding=encoding
+        )
+        return summary
+
+    def _topvir(
+        self,
+        planned: PlannedFile,
+        mapping: Mapping,
+        extracted_on: date | None,
+        encoding: str | None,
+    ) -> IngestSummary:
         """Ingest one TOPVIR transfer file; unknown dossiers are quarantined."""
-        reader = TopvirReader(path, mapping, extracted_on, encoding)
-        with file_run(
-            self.tracker, self.rows, "topvir", path, reader.extracted_on, self.lock_wait
-        ) as run:
+        reader = TopvirReader(planned.path, mapping, extracted_on, encoding)
+        path = planned.path
+        with file_run(self.tracker, self.rows, "topvir", planned, reader.extracted_on) as run:
             summary = run.summary
             orders: dict[str, tuple[date, str | None, RawRow]] = {}
             for raw in reader.raw_rows():
@@ -286,17 +394,24 @@ class Ingestor:
 
     # -- shared ----------------------------------------------------------------
 
-    def _load(self, numbers: Iterable[str]) -> dict[str, Dossier]:
+    def _load(
+        self, numbers: Iterable[str], known: dict[str, RowState] | None = None
+    ) -> dict[str, Dossier]:
         """Current dossiers among `numbers`, rebuilt from their stored events in bulk.
 
         One query per chunk of streams and a fold of their JSON states, instead of a
         repository read and an aggregate replay per dossier (the weekly job's main cost).
+        A dossier's newest snapshot is the newest of its events' and of the extracts that
+        listed it without a change (`known`), so the aggregate refuses older rows.
         """
         ids = [dossier_id(n) for n in numbers]
         folder = FactsFolder(self.tracker.mapper)
         for ident, version, topic, state in self.rows.stream_events(ids):
             folder.apply(ident, version, topic, state)
-        return {
-            facts.number: restore(facts, known_on, version)
-            for _, facts, known_on, version in folder.results()
-        }
+        loaded: dict[str, Dossier] = {}
+        for f in folder.results():
+            number = f.facts.number
+            seen = (known or {}).get(number)
+            newest = max(f.snapshot_on, seen.seen_on) if seen and seen.seen_on else f.snapshot_on
+            loaded[number] = restore(f.facts, f.known_on, f.version, newest)
+        return loaded

@@ -11,6 +11,7 @@ from typing import Final
 
 from attrs import Attribute, field, frozen
 
+from adapters.fieldrules import CODE_SET, is_code, poisoned
 from casetrack.errors import ConfigurationError
 from casetrack.facts import OUTCOMES, SECTIONS
 
@@ -113,6 +114,18 @@ def _check_codes(
     for code, target in value.items():
         if not code or not target:
             raise ConfigurationError(f"[{attribute.name}] codes must not be empty")
+        if poisoned(code):
+            # Such a value quarantines its row before any translation; the readers rely on
+            # translated values being clean.
+            raise ConfigurationError(
+                f"[{attribute.name}] {code!r}: a site code must not hold a control character "
+                "or start with =, +, - or @"
+            )
+        if allowed is None and not is_code(target):
+            raise ConfigurationError(
+                f"[{attribute.name}] {code!r} = {target!r}: not a canonical code "
+                f"(ASCII {CODE_SET}, starting with a letter or a digit)"
+            )
         if allowed is not None and target not in allowed:
             choices = ", ".join(sorted(allowed))
             raise ConfigurationError(

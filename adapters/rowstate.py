@@ -8,7 +8,7 @@ from typing import Final, TypeVar
 from uuid import UUID
 
 from attrs import asdict, fields, frozen
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, bindparam, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlstore import (
@@ -24,6 +24,15 @@ _T = TypeVar("_T")
 
 #: Bound parameters per statement: well under SQLite's limit of 32,766.
 CHUNK: Final = 900
+
+
+@frozen
+class RowState:
+    """What ingestion remembers of a dossier's PIAF rows: the last applied one's digest and
+    the newest extraction date that listed the dossier (None in stores older than it)."""
+
+    digest: str
+    seen_on: date | None
 
 
 @frozen
@@ -51,33 +60,47 @@ class RowStateStore:
             "stored_events" if self.backend == "sqlite" else "casetrack_events"
         )
         create_tables(url)
+        self._add_seen_on()
 
-    def digests(self, numbers: Sequence[str]) -> dict[str, str]:
-        """Last-row digests of these dossiers (absent when never ingested)."""
-        found: dict[str, str] = {}
+    def _add_seen_on(self) -> None:
+        # Stores written before `seen_on` existed: add the column (NULL: not known).
+        with self.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns(row_state.name)}
+        if "seen_on" not in columns:
+            with write_transaction(self.engine) as conn:
+                conn.exec_driver_sql(f"ALTER TABLE {row_state.name} ADD COLUMN seen_on DATE")
+
+    def states(self, numbers: Sequence[str]) -> dict[str, RowState]:
+        """What is remembered of these dossiers (absent when never ingested)."""
+        found: dict[str, RowState] = {}
+        columns = (row_state.c.dossier, row_state.c.digest, row_state.c.seen_on)
         with self.engine.connect() as conn:
             for part in _chunks(numbers):
-                rows = conn.execute(
-                    select(row_state.c.dossier, row_state.c.digest).where(
-                        row_state.c.dossier.in_(part)
-                    )
-                )
-                found.update((dossier, digest) for dossier, digest in rows)
+                rows = conn.execute(select(*columns).where(row_state.c.dossier.in_(part)))
+                found.update((dossier, RowState(digest, seen)) for dossier, digest, seen in rows)
         return found
 
-    def remember(self, digests: dict[str, str]) -> None:
-        """Store the last-row digests of dossiers whose events are committed."""
+    def remember(self, digests: dict[str, str], seen_on: date) -> None:
+        """Note dossiers listed by an extract of `seen_on`, with their last applied row's
+        digest; called once their events are committed. `seen_on` never moves back."""
         if not digests:
             return
         # One prepared statement run by the driver: SQLAlchemy's per-row parameter
         # processing would cost more than the insert itself.
-        mark = "?" if self.backend == "sqlite" else "%s"
+        day: date | str = seen_on
+        if self.backend == "sqlite":
+            mark, day = "?", seen_on.isoformat()  # SQLAlchemy's own text form of a Date
+            newest = "max(coalesce(casetrack_row_state.seen_on, ''), excluded.seen_on)"
+        else:
+            mark = "%s"
+            newest = "greatest(casetrack_row_state.seen_on, excluded.seen_on)"
         statement = (
-            f"INSERT INTO casetrack_row_state (dossier, digest) VALUES ({mark}, {mark}) "
-            "ON CONFLICT (dossier) DO UPDATE SET digest = excluded.digest"
+            "INSERT INTO casetrack_row_state (dossier, digest, seen_on) "
+            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (dossier) DO UPDATE SET "
+            f"digest = excluded.digest, seen_on = {newest}"
         )
         with write_transaction(self.engine) as conn:
-            conn.exec_driver_sql(statement, list(digests.items()))
+            conn.exec_driver_sql(statement, [(n, d, day) for n, d in digests.items()])
 
     def quarantine(self, rows: Iterable[QuarantinedRow]) -> None:
         """Keep quarantined rows; the same file line is kept once however often it is read."""

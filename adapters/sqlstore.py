@@ -25,8 +25,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from casetrack.errors import StoreUnavailable
-from casetrack.persistence import Database, mask_url, parse_url
+from adapters.sqlitecheck import check_sqlite_file
+from casetrack import faults
+from casetrack.errors import CasetrackError
+from casetrack.persistence import Database, parse_url
 
 #: Constraint names spelled out, so migrations and errors name them predictably.
 NAMING: Final = {
@@ -45,6 +47,9 @@ row_state = Table(
     metadata,
     Column("dossier", String, primary_key=True),
     Column("digest", String(32), nullable=False),
+    # The newest extraction date whose PIAF row listed the dossier, changed or not: a row
+    # of an older extract is stale even when the newer one only confirmed the facts.
+    Column("seen_on", Date, nullable=True),
 )
 
 #: Rows that could not be read, with where they came from and why (never their values).
@@ -95,23 +100,25 @@ def engine_for(url: str) -> Engine:
             poolclass=NullPool,
             connect_args={"connect_timeout": 10, **options},
         )
-    event.listen(engine, "handle_error", partial(_unavailable, db.masked))
+    event.listen(engine, "handle_error", partial(_unavailable, db))
     return engine
 
 
-def _unavailable(masked_url: str, context: ExceptionContext) -> None:
+def _unavailable(db: Database, context: ExceptionContext) -> None:
+    original = context.original_exception
+    if not isinstance(original, Exception):
+        # Ctrl-C (or SystemExit) inside a statement: SQLAlchemy reports it as a disconnect,
+        # but it must reach the command line as itself (exit 130), not as a store error.
+        return
+    # A full disk, a read-only or damaged file: the operator must act first (exit code 4).
+    fault = faults.classify(db, original)
+    if fault is not None:
+        raise fault from None
     # A lost connection, a server restart or a busy SQLite file is the store being
     # unavailable (exit code 3, "rerun"), not a bug; the URL is shown masked.
-    original = context.original_exception
     wrapped = context.sqlalchemy_exception
     if context.is_disconnect or isinstance(wrapped, OperationalError | InterfaceError):
-        first = str(original).strip().splitlines()[0] if str(original).strip() else ""
-        msg = (
-            f"database {masked_url}: {mask_url(first) or type(original).__name__}. "
-            "Check that the server runs; if another job holds the store, wait for it. "
-            "Then run the same command again: what was committed stays."
-        )
-        raise StoreUnavailable(msg) from None
+        raise faults.unavailable(db, faults.first_line(original)) from None
 
 
 @contextmanager
@@ -157,17 +164,21 @@ def create_tables(url: str) -> None:
                 raise
 
 
-def diagnose(url: str) -> str | None:
-    """Why the server refuses a connection, in its own words (masked), or None if it accepts.
+def diagnose(url: str, error: BaseException | None = None) -> CasetrackError | None:
+    """Why casetrack cannot use this store, in words the operator can act on, or None.
 
-    eventsourcing's pool only says it "couldn't get a connection"; one direct attempt
-    gives the reason a user can act on (unknown role, wrong password, no database).
+    Before opening (no error): a SQLite file casetrack must not write into, since
+    eventsourcing creates its tables on opening. After an error on PostgreSQL: the
+    server's own reason, as eventsourcing's pool only says it "couldn't get a
+    connection"; one direct attempt gives it (unknown role, wrong password, no database).
     """
     db = parse_url(url)
+    if error is None:
+        return check_sqlite_file(db) if db.backend == "sqlite" else None
     if db.backend != "postgresql":
         return None
     try:
         with engine_for(url).connect():
             return None
-    except StoreUnavailable as error:
-        return str(error)
+    except CasetrackError as found:
+        return found

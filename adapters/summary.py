@@ -20,9 +20,15 @@ class IngestSummary:
     unchanged_rows: int = 0
     repeated_rows: int = 0
     quarantined_rows: int = 0
+    #: Rows of dossiers that already hold facts from a newer PIAF extract: not applied.
+    stale_rows: int = 0
     corrections: int = 0
     events_by_type: Counter[str] = Factory(Counter)
     seconds: float = 0.0
+    #: Completing a file whose earlier ingestion was interrupted.
+    resumed: bool = False
+    #: Already ingested with the same content: nothing done.
+    skipped: bool = False
 
     @property
     def events(self) -> int:
@@ -31,15 +37,23 @@ class IngestSummary:
 
     def lines(self) -> list[str]:
         """The summary as lines for the terminal."""
+        if self.skipped:
+            return [
+                f"{self.file} ({self.kind}, extracted {self.extracted_on.isoformat()}): "
+                "already ingested with the same content; skipped"
+            ]
         by_type = ", ".join(f"{k} {v:,}" for k, v in sorted(self.events_by_type.items()))
         rate = self.rows_read / self.seconds if self.seconds > 0 else 0.0
+        resumed = " completing an interrupted ingestion" if self.resumed else ""
         return [
-            f"{self.file} ({self.kind}, extracted {self.extracted_on.isoformat()}):",
+            f"{self.file} ({self.kind}, extracted {self.extracted_on.isoformat()}){resumed}:",
             f"  rows read {self.rows_read:,} in {self.seconds:,.1f} s ({rate:,.0f} rows/s)",
             f"  dossiers created {self.dossiers_created:,}",
             f"  events {self.events:,}" + (f" ({by_type})" if by_type else ""),
             f"  corrections {self.corrections:,}",
             f"  unchanged rows {self.unchanged_rows:,}, identical repeats {self.repeated_rows:,}",
+            f"  stale rows {self.stale_rows:,}"
+            + (" (their dossiers hold facts from a newer extract)" if self.stale_rows else ""),
             f"  quarantined rows {self.quarantined_rows:,}"
             + (" (list them with: casetrack quarantine)" if self.quarantined_rows else ""),
         ]

@@ -9,9 +9,11 @@ from typing import Final
 
 from attrs import frozen
 
+from adapters.dates import read_date
 from adapters.errors import RowError
+from adapters.fieldrules import CODE_SET, check_number, is_code, poison
 from adapters.mapping import DEFAULT_MAPPING, TOPVIR_FIELDS, Mapping
-from adapters.textfile import MAX_CODE, RawRow, TextFile, check_number, read_date
+from adapters.textfile import RawRow, TextFile
 
 __all__ = ["REQUIRED", "RawRow", "TopvirReader", "TransferOrder"]
 
@@ -44,6 +46,7 @@ class TopvirReader:
         self.extracted_on: date = self._file.extracted_on
         self.encoding: str = self._file.encoding
         self._names = headers
+        self._columns = tuple(headers[field] for field in TOPVIR_FIELDS)
 
     def raw_rows(self) -> Iterator[RawRow]:
         """Stream the data rows of the file, in order."""
@@ -55,10 +58,21 @@ class TopvirReader:
             raise RowError(raw.defect)
         if len(raw.fields) != len(TOPVIR_FIELDS):
             raise RowError(f"expected {len(TOPVIR_FIELDS)} mapped fields, found {len(raw.fields)}")
-        number, ordered, batch = raw.fields
+        try:
+            return self._order(raw.fields)
+        except RowError:
+            # Accepted values are ASCII numbers, dates and batch ids: only a refused row can
+            # hold poison, and its reason then says so.
+            problem = poison(raw.fields, self._columns)
+            if not problem:
+                raise
+        raise RowError(problem)  # outside `except`: chains no exception holding a value
+
+    def _order(self, fields: tuple[str, ...]) -> TransferOrder:
+        number, ordered, batch = fields
         check_number(number, self._names["number"])
-        if len(batch) > MAX_CODE:
-            raise RowError(f"batch (LOT) of {len(batch):,} characters (at most {MAX_CODE})")
+        if batch and not is_code(batch):
+            raise RowError(f"{self._names['batch']}: not a batch id ({CODE_SET})")
         ordered_on = read_date(ordered, self._names["ordered_on"])
         if ordered_on is None:
             raise RowError(f"no transfer order date ({self._names['ordered_on']} is empty)")

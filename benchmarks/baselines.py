@@ -268,7 +268,9 @@ def _project_one_by_one(source: DossierTracker, notifications: Sequence[Any], ur
                 dossiers: dict[UUID, Dossier] = {}
                 if row is not None:
                     facts = Facts(**{c: getattr(row, c) for c in _FACTS})
-                    dossiers[domain_event.originator_id] = restore(facts, row.known_on, row.version)
+                    dossiers[domain_event.originator_id] = restore(
+                        facts, row.known_on, row.version, row.known_on
+                    )
                 fold(dossiers, domain_event, None)
                 dossier = dossiers.get(domain_event.originator_id)
                 if dossier is not None:

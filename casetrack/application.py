@@ -18,7 +18,9 @@ from eventsourcing.persistence import (
 
 from casetrack.calendar import WorkingCalendar
 from casetrack.dossier import Dossier, dossier_id, replay
+from casetrack.errors import StorageFault
 from casetrack.facts import Facts, Snapshot
+from casetrack.faults import classify
 from casetrack.folding import FactsFolder
 from casetrack.ledger import LEDGER_ID, ExtractLedger
 from casetrack.measures import Measure, measure_all
@@ -65,6 +67,8 @@ class DossierTracker(Application[UUID]):
                 # eventsourcing lets through); the loser finds it done on the next try.
                 if attempt == CREATE_ATTEMPTS - 1 or not _lost_creation_race(error):
                     raise
+                if isinstance(classify(self.database, error), StorageFault):
+                    raise  # a read-only role or a full disk: no retry makes it go away
                 time.sleep(0.2 * (attempt + 1))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -135,7 +139,7 @@ class DossierTracker(Application[UUID]):
             for folder in folders:
                 folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
         return [
-            sorted((facts for _, facts, _, _ in folder.results()), key=_number)
+            sorted((f.facts for f in folder.results()), key=_number)
             for folder in folders
         ]
 

@@ -14,25 +14,27 @@ from typing import TextIO
 
 from eventsourcing.persistence import PersistenceError
 
+from casetrack import faults
 from casetrack.application import DossierTracker
 from casetrack.calendar import WorkingCalendar
 from casetrack.errors import (
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     CasetrackError,
     ConfigurationError,
     InputRefused,
-    StoreUnavailable,
     exit_code,
 )
 from casetrack.history import history_lines
 from casetrack.measures import measure_all
 from casetrack.output import MEASURE_COLUMNS, measure_row, write_rows, write_table
-from casetrack.persistence import DEFAULT_URL, mask_url
+from casetrack.persistence import DEFAULT_URL, parse_url
 from casetrack.rules import default_rule_set, load_rule_set
 
 Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "casetrack.commands"
-#: Functions that explain, from the database's side, why a store cannot be opened.
+#: Functions `(url, error)` that say why a store cannot be used: before opening (error None)
+#: a file casetrack must not write into, after an error what the database itself reports.
 DIAGNOSE_GROUP = "casetrack.diagnose"
 #: A TOML file of closure days (city-wide and per section), when set.
 CALENDAR_VARIABLE = "CASETRACK_CALENDAR"
@@ -61,6 +63,7 @@ def open_tracker(args: argparse.Namespace) -> DossierTracker:
     url = database_url(args)
     calendar_file = getattr(args, "calendar", None) or os.environ.get(CALENDAR_VARIABLE)
     calendar = WorkingCalendar.from_toml(Path(calendar_file)) if calendar_file else None
+    check_store(url)
     try:
         return DossierTracker(
             url,
@@ -78,18 +81,42 @@ def open_tracker(args: argparse.Namespace) -> DossierTracker:
         raise ConfigurationError(msg) from exc
 
 
-def store_error(url: str, exc: BaseException) -> StoreUnavailable:
-    """Translate a database error into a message that says what to do (password masked)."""
+def check_store(url: str) -> None:
+    """Refuse, before opening it, a store casetrack must not write into.
+
+    eventsourcing creates its tables as it opens a store: another application's SQLite
+    file, or a damaged one, must be refused before that.
+    """
     for diagnose in entry_points(group=DIAGNOSE_GROUP):
-        found = diagnose.load()(url)
-        if found:
-            return StoreUnavailable(found)
-    detail = mask_url(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-    msg = (
-        f"database {mask_url(url)}: {detail}. Check that the server runs and the URL is right "
-        "(--db or CASETRACK_DB); if another job holds the store, wait for it and run again."
-    )
-    return StoreUnavailable(msg)
+        found = diagnose.load()(url, None)
+        if found is not None:
+            raise found
+
+
+def store_error(url: str, exc: BaseException) -> CasetrackError:
+    """Translate a database error into a message that says what to do (password masked).
+
+    Faults the operator must fix give exit code 4, a busy or unreachable store exit code 3.
+    """
+    db = parse_url(url)
+    known = faults.classify(db, exc)
+    if known is not None:
+        return known
+    for diagnose in entry_points(group=DIAGNOSE_GROUP):
+        found: CasetrackError | None = diagnose.load()(url, exc)
+        if found is not None:
+            return found
+    return faults.unavailable(db, faults.first_line(exc))
+
+
+def explain(url: str, exc: Exception) -> CasetrackError | None:
+    """The error a user can act on behind an unexpected exception, or None for a bug."""
+    if isinstance(exc, CasetrackError):
+        return exc
+    if isinstance(exc, PersistenceError):
+        return store_error(url, exc)
+    # Raw driver and file-system errors (eventsourcing lets some through, e.g. on opening).
+    return faults.classify(parse_url(url), exc)
 
 
 @contextmanager
@@ -177,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="casetrack",
         description="QualiPARIS engagements 17-19 of the CASVP sections, from PIAF extracts.",
         epilog="Exit codes: 0 done; 1 internal error (a bug: please report it); "
-        "2 input refused (file, argument); 3 database unreachable or busy.",
+        "2 input refused (file, argument); 3 database unreachable or busy (wait, rerun); "
+        "4 storage fault to fix first (disk full, read-only, damaged or foreign file; "
+        "see docs/faults.md); 130 interrupted (Ctrl-C; rerun to resume).",
     )
     parser.add_argument("--db", help=f"database URL (default: $CASETRACK_DB, else {DEFAULT_URL})")
     parser.add_argument(
@@ -218,31 +247,45 @@ def say(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors print a message that says what to do."""
-    args = build_parser().parse_args(argv)
-    handler: Handler = args.handler
     try:
-        return handler(args)
-    except CasetrackError as exc:
-        say(f"casetrack: error: {exc}")
-        return exit_code(exc)
-    except PersistenceError as exc:
-        error = store_error(database_url(args), exc)
+        args = build_parser().parse_args(argv)
+        handler: Handler = args.handler
+        try:
+            return handler(args)
+        except BrokenPipeError:
+            return 0
+        except Exception as exc:
+            return failed(database_url(args), exc)
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+def interrupted() -> int:
+    """Report Ctrl-C: every write path commits whole transactions and resumes on a rerun."""
+    say("casetrack: interrupted; what was committed stays, run the same command again to resume")
+    return EXIT_INTERRUPTED
+
+
+def failed(url: str, exc: Exception) -> int:
+    """Report an error that ended a command; return the exit code."""
+    if faults.interrupted(exc):
+        # A library turned Ctrl-C into an error of its own: it is still an interrupt.
+        return interrupted()
+    try:
+        error = explain(url, exc)
+    except CasetrackError as found:  # the URL itself is unusable
+        error = found
+    if error is not None:
         say(f"casetrack: error: {error}")
         return exit_code(error)
-    except KeyboardInterrupt:
-        say("casetrack: interrupted; what was committed stays, run again to resume")
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:
-        if os.environ.get("CASETRACK_DEBUG"):
-            raise
-        # Last resort: name the bug without echoing values, which may hold personal data.
-        say(
-            f"casetrack: internal error ({type(exc).__name__}); please report it, "
-            "and rerun with CASETRACK_DEBUG=1 for the traceback"
-        )
-        return EXIT_INTERNAL
+    if os.environ.get("CASETRACK_DEBUG"):
+        raise exc
+    # Last resort: name the bug without echoing values, which may hold personal data.
+    say(
+        f"casetrack: internal error ({type(exc).__name__}); please report it, "
+        "and rerun with CASETRACK_DEBUG=1 for the traceback"
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ from casetrack.facts import Facts, Snapshot
 #: Namespace of dossier stream ids: uuid5(namespace, PIAF number) never changes.
 DOSSIER_NAMESPACE: Final = UUID("6f1c7a52-3b8e-5d4a-9c1e-0a2b4c6d8e10")
 
+#: Where a fact came from: a PIAF snapshot row, or a TOPVIR transfer line.
+PIAF: Final = "piaf"
+TOPVIR: Final = "topvir"
+
 #: Facts that can be withdrawn (a date emptied in PIAF), with the Facts fields they clear.
 CLEARABLE: Final[dict[str, tuple[str, ...]]] = {
     "first_info": ("first_info_on",),
@@ -39,7 +43,8 @@ class Dossier(Aggregate):
     Every event carries `known_on`, the extraction date of the file that reported it.
     Recording a value already recorded emits nothing; a different value is a
     correction (a new event; the old one stays in the stream); an emptied date is
-    a `FactCleared` correction.
+    a `FactCleared` correction. History moves forward: a PIAF snapshot older than
+    the newest one already applied (`snapshot_on`) changes nothing.
     """
 
     @staticmethod
@@ -54,19 +59,31 @@ class Dossier(Aggregate):
         payload = {"number": number, "section": section, "prestation": prestation}
         self.facts = Facts(**effects("Filed", **payload, filed_on=filed_on))
         self.known_on = known_on
+        #: Extraction date of the newest PIAF snapshot applied (TOPVIR lines excluded).
+        self.snapshot_on = known_on
 
     # -- commands ------------------------------------------------------------
 
-    def record(self, snapshot: Snapshot, known_on: date) -> None:
-        """Record what a PIAF row says; only facts that differ give events."""
+    def record(self, snapshot: Snapshot, known_on: date) -> bool:
+        """Record what a PIAF row says; only facts that differ give events.
+
+        Returns False, recording nothing, when the row is stale: the dossier already
+        holds facts from a newer PIAF snapshot, which an older one must never undo.
+        """
+        if known_on < self.snapshot_on:
+            return False
         for name, fields in changes(self.facts, snapshot):
             getattr(self, _TRIGGERS[name])(**fields, known_on=known_on)
+        return True
 
     def record_transfer(self, ordered_on: date, batch: str | None, known_on: date) -> None:
-        """Record a TOPVIR transfer order, unless an earlier or same-day one is recorded."""
+        """Record a TOPVIR transfer order, unless an earlier or same-day one is recorded.
+
+        TOPVIR only adds: it never clears or replaces a fact, whatever its date.
+        """
         recorded = self.facts.ordered_on
         if recorded is None or ordered_on < recorded:
-            self._payment_ordered(ordered_on, batch, known_on)
+            self._payment_ordered(ordered_on, batch, TOPVIR, known_on)
 
     # -- events --------------------------------------------------------------
 
@@ -75,21 +92,24 @@ class Dossier(Aggregate):
         self, section: str, prestation: str, filed_on: date, known_on: date
     ) -> None:
         self._set(
-            known_on,
-            effects("FilingCorrected", section=section, prestation=prestation, filed_on=filed_on),
+            "FilingCorrected",
+            section=section,
+            prestation=prestation,
+            filed_on=filed_on,
+            known_on=known_on,
         )
 
     @event("FirstInfoSent")
     def _first_info_sent(self, sent_on: date, known_on: date) -> None:
-        self._set(known_on, effects("FirstInfoSent", sent_on=sent_on))
+        self._set("FirstInfoSent", sent_on=sent_on, known_on=known_on)
 
     @event("SecondInfoSent")
     def _second_info_sent(self, sent_on: date, known_on: date) -> None:
-        self._set(known_on, effects("SecondInfoSent", sent_on=sent_on))
+        self._set("SecondInfoSent", sent_on=sent_on, known_on=known_on)
 
     @event("Completed")
     def _completed(self, completed_on: date, known_on: date) -> None:
-        self._set(known_on, effects("Completed", completed_on=completed_on))
+        self._set("Completed", completed_on=completed_on, known_on=known_on)
 
     @event("DecisionNotified")
     def _decision_notified(
@@ -100,27 +120,52 @@ class Dossier(Aggregate):
         known_on: date,
     ) -> None:
         self._set(
-            known_on,
-            effects(
-                "DecisionNotified", decided_on=decided_on, notified_on=notified_on, outcome=outcome
-            ),
+            "DecisionNotified",
+            decided_on=decided_on,
+            notified_on=notified_on,
+            outcome=outcome,
+            known_on=known_on,
         )
 
-    @event("PaymentOrdered")
-    def _payment_ordered(self, ordered_on: date, batch: str | None, known_on: date) -> None:
-        self._set(known_on, effects("PaymentOrdered", ordered_on=ordered_on, batch=batch))
+    class PaymentOrdered(Aggregate.Event):
+        """A transfer ordered, from PIAF's DATE_VIREMENT or a TOPVIR line (`source`).
+
+        Version 2 added `source`; a version-1 event came from TOPVIR when it has a batch.
+        """
+
+        class_version = 2
+        ordered_on: date
+        batch: str | None
+        source: str
+        known_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no source: TOPVIR lines were the ones with a batch."""
+            state["source"] = TOPVIR if state.get("batch") else PIAF
+
+    @event(PaymentOrdered)
+    def _payment_ordered(
+        self, ordered_on: date, batch: str | None, source: str, known_on: date
+    ) -> None:
+        self._set(
+            "PaymentOrdered", ordered_on=ordered_on, batch=batch, source=source, known_on=known_on
+        )
 
     @event("Closed")
     def _closed(self, known_on: date) -> None:
-        self._set(known_on, effects("Closed", known_on=known_on))
+        self._set("Closed", known_on=known_on)
 
     @event("FactCleared")
     def _fact_cleared(self, fact: str, known_on: date) -> None:
-        self._set(known_on, effects("FactCleared", fact=fact))
+        self._set("FactCleared", fact=fact, known_on=known_on)
 
-    def _set(self, known_on: date, changes: dict[str, Any]) -> None:
-        self.facts = self.facts.replace(**changes)
+    def _set(self, name: str, /, **payload: Any) -> None:
+        self.facts = self.facts.replace(**effects(name, **payload))
+        known_on: date = payload["known_on"]
         self.known_on = max(self.known_on, known_on)
+        if from_snapshot(name, payload):
+            self.snapshot_on = max(self.snapshot_on, known_on)
 
 
 #: Event payload field -> Facts field, per event (Closed and FactCleared are special).
@@ -152,6 +197,11 @@ def effects(name: str, /, **payload: Any) -> dict[str, Any]:
         # measures.md: a Closed fact is dated by the extraction date that first reported CLASSE.
         return {"closed_on": payload["known_on"]}
     return {target: payload[source] for source, target in _EFFECTS[name].items()}
+
+
+def from_snapshot(name: str, payload: dict[str, Any]) -> bool:
+    """Whether an event came from a PIAF snapshot row (every event but TOPVIR's orders)."""
+    return name != "PaymentOrdered" or payload["source"] == PIAF
 
 
 #: Event name -> the @event method that triggers it.
@@ -212,7 +262,9 @@ def changes(facts: Facts, snapshot: Snapshot) -> list[Change]:
         if facts.ordered_on is not None and facts.batch is None:
             found.append(("FactCleared", {"fact": "payment"}))
     elif snapshot.ordered_on != facts.ordered_on and not _earlier_transfer(facts, snapshot):
-        found.append(("PaymentOrdered", {"ordered_on": snapshot.ordered_on, "batch": None}))
+        found.append(
+            ("PaymentOrdered", {"ordered_on": snapshot.ordered_on, "batch": None, "source": PIAF})
+        )
     if snapshot.closed and facts.closed_on is None:
         found.append(("Closed", {}))
     elif not snapshot.closed and facts.closed_on is not None:
@@ -279,11 +331,11 @@ def replay(events: Iterable[object], known_at: date | None = None) -> Dossier | 
     return next(iter(dossiers.values()), None)
 
 
-def restore(facts: Facts, known_on: date, version: int) -> Dossier:
-    """A dossier rebuilt from its facts as a read model stored them, ready for newer events.
+def restore(facts: Facts, known_on: date, version: int, snapshot_on: date) -> Dossier:
+    """A dossier rebuilt from facts folded from its stored events, ready for newer events.
 
-    Read models keep facts, not events: catching up applies only the events after
-    `version` to this object, exactly as replay would have applied them.
+    Ingestion folds stored states in bulk rather than replaying each aggregate; the
+    result continues exactly as the replayed aggregate would.
     """
     dossier = object.__new__(Dossier)
     # The read model keeps no timestamp; midnight of known_on avoids reading the clock.
@@ -291,4 +343,5 @@ def restore(facts: Facts, known_on: date, version: int) -> Dossier:
     dossier.__base_init__(dossier_id(facts.number), version, stamp)
     dossier.facts = facts
     dossier.known_on = known_on
+    dossier.snapshot_on = snapshot_on
     return dossier

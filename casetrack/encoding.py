@@ -28,19 +28,23 @@ def _topic(name: str) -> str:
     return get_topic(getattr(Dossier, name))
 
 
-_TOPICS: Final = {
-    name: _topic(name)
-    for name in (
-        "Filed",
-        "FilingCorrected",
-        "FirstInfoSent",
-        "SecondInfoSent",
-        "Completed",
-        "DecisionNotified",
-        "PaymentOrdered",
-        "Closed",
-        "FactCleared",
-    )
+_NAMES: Final = (
+    "Filed",
+    "FilingCorrected",
+    "FirstInfoSent",
+    "SecondInfoSent",
+    "Completed",
+    "DecisionNotified",
+    "PaymentOrdered",
+    "Closed",
+    "FactCleared",
+)
+_TOPICS: Final = {name: _topic(name) for name in _NAMES}
+#: The mapper appends `class_version` after the payload when an event class is past 1.
+_VERSION_TAILS: Final = {
+    name: (f',"class_version":{version}' if version > 1 else "")
+    for name in _NAMES
+    for version in [getattr(getattr(Dossier, name), "class_version", 1)]
 }
 
 
@@ -69,16 +73,16 @@ class NewDossierEncoder:
         """The stored events `open_dossier(number, snapshot, known_on)` would save."""
         ident = dossier_id(number)
         stamp = '{"timestamp":{"_type_":"datetime_iso","_data_":"' + timestamp.isoformat() + '"}'
-        known = ',"known_on":' + _json(known_on) + "}"
+        known = ',"known_on":' + _json(known_on)
         filed = (
             f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{_json(number)},'
             f'"section":{_json(snapshot.section)},"prestation":{_json(snapshot.prestation)},'
-            f'"filed_on":{_json(snapshot.filed_on)}{known}'
+            f'"filed_on":{_json(snapshot.filed_on)}{known}{_VERSION_TAILS["Filed"]}}}'
         )
         states = [("Filed", filed)]
         for name, fields in changes(filed_facts(number, snapshot), snapshot):
             body = "".join(f',"{key}":{_json(value)}' for key, value in fields.items())
-            states.append((name, stamp + body + known))
+            states.append((name, f"{stamp}{body}{known}{_VERSION_TAILS[name]}}}"))
         return [
             StoredEvent(
                 originator_id=ident,

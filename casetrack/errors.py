@@ -22,7 +22,14 @@ class InputRefused(CasetrackError):
 
 
 class StoreUnavailable(CasetrackError):
-    """The database cannot be reached, or another job holds it for too long."""
+    """The database cannot be reached, or another job holds it for too long: wait, rerun."""
+
+
+class StorageFault(CasetrackError):
+    """The store cannot be written as it is (full, read-only, damaged, not casetrack's).
+
+    Unlike StoreUnavailable, waiting does not help: the operator fixes the cause first.
+    """
 
 
 #: Exit codes of the command line, documented in the README.
@@ -30,8 +37,15 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_REFUSED = 2
 EXIT_STORE = 3
+EXIT_FAULT = 4
+#: 128 + SIGINT, as shells report a job stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 def exit_code(error: CasetrackError) -> int:
     """The exit code the command line gives for an error."""
-    return EXIT_STORE if isinstance(error, StoreUnavailable) else EXIT_REFUSED
+    if isinstance(error, StoreUnavailable):
+        return EXIT_STORE
+    if isinstance(error, StorageFault):
+        return EXIT_FAULT
+    return EXIT_REFUSED

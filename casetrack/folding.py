@@ -2,8 +2,10 @@
 
 Decoding each event into an eventsourcing object and applying it through the
 aggregate costs some 25 µs; a year holds about a million events. Stored states
-are plain JSON, so this reads them with `json.loads` and applies `effects()`,
-the same table the aggregate's event methods use. A test checks both folds agree.
+are plain JSON, so this reads them with `json.loads`, upcasts older versions with
+the event classes' own `upcast_vN_vM` methods (as eventsourcing's mapper does), and
+applies `effects()` and `from_snapshot()`, the definitions the aggregate's event
+methods use. A test checks both folds agree.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
+from attrs import frozen
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
-from casetrack.dossier import Dossier, effects
+from casetrack.dossier import Dossier, effects, from_snapshot
 from casetrack.facts import Facts
 
 _PREFIX: Final = get_topic(Dossier) + "."
@@ -31,11 +34,33 @@ def is_dossier_topic(topic: str) -> bool:
     return topic.startswith(_PREFIX)
 
 
+def _upcast(name: str, payload: dict[str, Any]) -> None:
+    """Bring a stored payload to its event class's current version, as the mapper does."""
+    cls = getattr(Dossier, name)
+    current = getattr(cls, "class_version", 1)
+    version = payload.pop("class_version", 1)
+    while version < current:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(payload)
+        version += 1
+
+
 def _decoded(value: Any) -> Any:
     # JSONTranscoder writes dates as {"_type_": "date_iso", "_data_": "AAAA-MM-JJ"}.
     if type(value) is dict and value.get("_type_") == "date_iso":
         return date.fromisoformat(value["_data_"])
     return value
+
+
+@frozen
+class Folded:
+    """One dossier's state after a fold: its facts, dates of knowledge and version."""
+
+    ident: UUID
+    facts: Facts
+    #: Newest `known_on` of any event, and of the events of PIAF snapshots only.
+    known_on: date
+    snapshot_on: date
+    version: int
 
 
 class FactsFolder:
@@ -45,13 +70,18 @@ class FactsFolder:
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
         self.known_at = known_at
-        #: Per stream: [facts fields..., known_on, version] kept mutable for speed.
+        #: Per stream: facts fields, _known_on, _snapshot_on, _version, mutable for speed.
         self.states: dict[UUID, dict[str, Any]] = {}
 
     def seed(self, ident: UUID, facts: Facts, known_on: date, version: int) -> None:
-        """Start a dossier from facts a read model kept, to apply only newer events."""
+        """Start a dossier from facts a read model kept, to apply only newer events.
+
+        Read models do not keep `snapshot_on`, which only ingestion needs: it folds
+        from the events themselves.
+        """
         state = {name: getattr(facts, name) for name in _FACT_FIELDS}
         state["_known_on"], state["_version"] = known_on, version
+        state["_snapshot_on"] = known_on
         self.states[ident] = state
 
     def apply(self, ident: UUID | str, version: int, topic: str, stored_state: bytes) -> bool:
@@ -70,6 +100,7 @@ class FactsFolder:
             stored_state = self.compressor.decompress(stored_state)
         decoded = _JSON.decode(stored_state.decode("utf-8"))
         payload = {k: _decoded(v) for k, v in decoded.items() if k not in _SKIP}
+        _upcast(name, payload)
         known_on: date = payload["known_on"]
         if self.known_at is not None and known_on > self.known_at:
             return False
@@ -77,15 +108,19 @@ class FactsFolder:
             if name != "Filed":
                 return False  # the dossier itself is not known yet
             current = dict.fromkeys(_FACT_FIELDS)
-            current["_known_on"] = known_on
+            current["_known_on"] = current["_snapshot_on"] = known_on
             self.states[ident] = current
         current.update(effects(name, **payload))
         current["_known_on"] = max(current["_known_on"], known_on)
+        if from_snapshot(name, payload):
+            current["_snapshot_on"] = max(current["_snapshot_on"], known_on)
         current["_version"] = version
         return True
 
-    def results(self) -> Iterator[tuple[UUID, Facts, date, int]]:
-        """(stream id, facts, latest known_on, version) of every dossier folded."""
+    def results(self) -> Iterator[Folded]:
+        """The state of every dossier folded."""
         for ident, state in self.states.items():
             facts = Facts(**{name: state[name] for name in _FACT_FIELDS})
-            yield ident, facts, state["_known_on"], state["_version"]
+            yield Folded(
+                ident, facts, state["_known_on"], state["_snapshot_on"], state["_version"]
+            )

@@ -1,12 +1,17 @@
-"""Writing rows as CSV, JSON or an aligned text table, with the spec's column names."""
+"""Writing rows as CSV, JSON or an aligned text table, with the spec's column names.
+
+Every CSV the tool writes goes through `write_csv`, which neutralises text cells a
+spreadsheet would run as a formula (OWASP's CSV-injection guidance; docs/schema.md).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from casetrack.facts import Facts
 from casetrack.measures import Measure
@@ -24,6 +29,12 @@ MEASURE_COLUMNS = (
     "status",
 )
 
+#: Leading characters that make Excel or LibreOffice read a cell as a formula (OWASP), with
+#: the full-width forms some spreadsheet versions also take for `=`, `+`, `-` and `@`.
+FORMULA_STARTS: Final = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+#: Characters outside XML 1.0's Char production: invalid in a document even as `&#n;`.
+_NOT_XML_CHAR: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def cell(value: Any) -> str:
     """Render one value as the spec writes it: ISO dates, empty for none."""
@@ -32,6 +43,23 @@ def cell(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def neutralised(text: str) -> str:
+    """The text with a `'` before it when it starts like a formula, so a spreadsheet shows it."""
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: text neutralised, numbers and dates as the spec writes them."""
+    if isinstance(value, str):
+        return neutralised(value)
+    return cell(value)
+
+
+def xml_text(text: str) -> str:
+    """The text with each character XML 1.0 cannot hold replaced by U+FFFD."""
+    return _NOT_XML_CHAR.sub("\ufffd", text)
 
 
 def measure_row(facts: Facts, m: Measure) -> dict[str, Any]:
@@ -58,19 +86,40 @@ def write_rows(
 ) -> int:
     """Write rows as csv, json or table; return how many were written."""
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        count = 0
-        for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
-            count += 1
-        return count
+        return write_csv(([row.get(c) for c in columns] for row in rows), columns, out)
     if fmt == "json":
         items = [{c: _json_value(row.get(c)) for c in columns} for row in rows]
         json.dump(items, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return len(items)
     return write_table([[cell(r.get(c)) for c in columns] for r in rows], labels or columns, out)
+
+
+def write_csv(rows: Iterable[Sequence[Any]], header: Sequence[str], out: TextIO) -> int:
+    """Write a header line then rows as CSV, every cell through `csv_cell`; return the row count."""
+    writer = csv.writer(_LineEnds(out), lineterminator="\r\n")
+    writer.writerow([csv_cell(name) for name in header])
+    count = 0
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+        count += 1
+    return count
+
+
+class _LineEnds:
+    """Turns the writer's CRLF row ends into the spec's LF.
+
+    Python 3.11's writer quotes a cell only for the characters of its own line terminator:
+    with an LF terminator, a lone CR in a cell would stay unquoted and split the row when
+    read back. A CRLF terminator makes it quote both; each write is one whole row.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, line: str) -> int:
+        """Write one row with an LF end."""
+        return self.out.write(line.removesuffix("\r\n") + "\n")
 
 
 def write_table(rows: Sequence[Sequence[str]], labels: Sequence[str], out: TextIO) -> int:

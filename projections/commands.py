@@ -127,8 +127,9 @@ def cmd_project(args: argparse.Namespace) -> int:
                     say(f"applied {result.events:,} events (position {result.position:,})")
             time.sleep(args.interval)
     except KeyboardInterrupt:
+        # Ctrl-C is how a worker stops; main reports it like any interrupt (exit code 130).
         say("stopped; the read models are consistent up to the last page applied")
-    return 0
+        raise
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Final
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from casetrack.output import FORMULA_STARTS, xml_text
 from casetrack.reporting import KEYS, LABELS, ReportQuery, ReportRow
 from casetrack.rules import RuleSet
 
@@ -52,8 +54,8 @@ def _fill_summary(
     sheet: Worksheet, query: ReportQuery, rows: Sequence[ReportRow], rule_set: RuleSet
 ) -> None:
     sheet.title = SUMMARY_SHEET
-    sheet["A1"] = "Rapport de respect des délais (engagements QualiPARIS)"
-    sheet["A1"].font = Font(bold=True, size=14)
+    title = _put(sheet, 1, 1, "Rapport de respect des délais (engagements QualiPARIS)")
+    title.font = Font(bold=True, size=14)
     grouping = ", ".join(LABELS[k].lower() for k in KEYS if k in query.by) or "aucun"
     engagements = (
         [rule_set.engagement(query.engagement)]
@@ -80,8 +82,8 @@ def _fill_summary(
         for e in engagements
     ]
     for index, (label, value) in enumerate(entries, start=3):
-        sheet.cell(row=index, column=1, value=label).font = _BOLD
-        cell = sheet.cell(row=index, column=2, value=value)
+        _put(sheet, index, 1, label).font = _BOLD
+        cell = _put(sheet, index, 2, value)
         cell.alignment = Alignment(horizontal="left")
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT
@@ -108,7 +110,7 @@ def _parameters(query: ReportQuery) -> str:
 
 def _fill_table(sheet: Worksheet, columns: Sequence[str], rows: Sequence[ReportRow]) -> None:
     for index, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=LABELS[name])
+        cell = _put(sheet, 1, index, LABELS[name])
         cell.font = _BOLD
         if name not in KEYS:
             cell.alignment = Alignment(horizontal="right")
@@ -121,11 +123,26 @@ def _fill_table(sheet: Worksheet, columns: Sequence[str], rows: Sequence[ReportR
                 cell = sheet.cell(row=row_index, column=index, value=float(row.rate))
                 cell.number_format = RATE_FORMAT
             else:
-                sheet.cell(row=row_index, column=index, value=value)
+                _put(sheet, row_index, index, value)
     sheet.freeze_panes = "A2"
     if rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     _fit_widths(sheet)
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell | MergedCell:
+    """Write a value; text always stays text, whatever it starts with."""
+    cell = sheet.cell(row=row, column=column)
+    if not isinstance(value, str):
+        cell.value = value
+        return cell
+    # openpyxl raises on characters XML cannot hold, and stores text starting with `=` as a
+    # formula or `#N/A` as an error: the type is set back to text after the value.
+    cell.value = xml_text(value)
+    cell.data_type = "s"
+    # Excel's own mark of a typed leading `'`: the text stays text when a user edits the cell.
+    cell.quotePrefix = value[:1] in FORMULA_STARTS
+    return cell
 
 
 def _display_width(value: object, number_format: str) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, insert, inspect, select, upda
 from adapters.sqlstore import engine_for, write_transaction
 from casetrack.application import DossierTracker
 from casetrack.facts import Facts
-from casetrack.folding import FactsFolder, is_dossier_topic
+from casetrack.folding import FactsFolder, Folded, is_dossier_topic
 from casetrack.progress import Progress
 from projections.rows import (
     CLOCK_COLUMNS,
@@ -152,7 +152,7 @@ class ReadModels:
         for n in page:
             folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
         results = list(folder.results())
-        numbers = [facts.number for _, facts, _, _ in results]
+        numbers = [f.facts.number for f in results]
         for start in range(0, len(numbers), CHUNK):
             part = numbers[start : start + CHUNK]
             conn.execute(delete(DossierRow).where(DossierRow.number.in_(part)))
@@ -173,16 +173,16 @@ class ReadModels:
     def _write(
         self,
         conn: Connection,
-        results: Iterable[tuple[UUID, Facts, date, int]],
+        results: Iterable[Folded],
         as_of: date | None,
     ) -> None:
         """Insert dossier and measure rows, through the driver in large batches."""
         rule_set, calendar = self.tracker.rule_set, self.tracker.calendar
         dossiers: list[tuple[Any, ...]] = []
         measures: list[tuple[Any, ...]] = []
-        for ident, facts, known_on, version in results:
-            dossiers.append(dossier_values(facts, known_on, version, ident))
-            measures.extend(measure_values(facts, rule_set, calendar, as_of))
+        for f in results:
+            dossiers.append(dossier_values(f.facts, f.known_on, f.version, f.ident))
+            measures.extend(measure_values(f.facts, rule_set, calendar, as_of))
             if len(dossiers) >= INSERT_CHUNK:
                 self._insert(conn, dossiers, measures)
                 dossiers, measures = [], []

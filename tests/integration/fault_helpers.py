@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POSTGRES_URL_VARIABLE, postgres_base_url
+from adapters.sqlstore import engine_for
+from casetrack.application import DossierTracker
+from tests.conftest import (
+    POSTGRES_URL_VARIABLE,
+    drop_postgres_schema,
+    new_postgres_schema,
+    postgres_base_url,
+)
 
 #: Set to 1 by the nightly job: many more fault trials.
 NIGHTLY = os.environ.get("CASETRACK_NIGHTLY") == "1"
@@ -91,7 +98,7 @@ class Outcome:
 
 def command(url: str, *argv: str) -> list[str]:
     """`casetrack --db URL -q ARGV` run by this interpreter."""
-    return [sys.executable, "-m", "casetrack.cli", "--db", url, "-q", *argv]
+    return [sys.executable, "-m", "casetrack", "--db", url, "-q", *argv]
 
 
 def job_environment(app: str = "") -> dict[str, str]:
@@ -214,3 +221,26 @@ def ensure_server_up(base: str) -> None:
         return
     _pg_ctlcluster("start")
     assert wait_until_ready(base), "PostgreSQL could not be started again"
+
+
+# -- stores ---------------------------------------------------------------------------
+
+
+@contextmanager
+def new_store(kind: str, folder: Path, trial: int) -> Iterator[str]:
+    """An empty store: a new SQLite file, one another command opened, or a new schema."""
+    if kind != "postgresql":
+        url = f"sqlite:///{folder / f'new-{trial}.sqlite'}"
+        if kind == "opened-by-a-command":
+            DossierTracker(url).close()
+        yield url
+        return
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL tests need CASETRACK_TEST_POSTGRES_URL")
+    url, schema = new_postgres_schema(base)
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        drop_postgres_schema(base, schema)

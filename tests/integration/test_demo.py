@@ -9,8 +9,12 @@ from pathlib import Path
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "casetrack.cli", *args], cwd=cwd, capture_output=True,
-        text=True, timeout=300, check=False,
+        [sys.executable, "-m", "casetrack.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -22,8 +26,11 @@ def test_demo_ingests_a_year_and_prints_the_compliance_in_french(tmp_path: Path)
     header = next(line for line in done.stdout.splitlines() if "Engagement" in line)
     for label in ("Secteur", "Mesurés", "Respectés", "Dépassés", "Taux", "En cours"):
         assert label in header
-    engagements = {line.split()[0] for line in done.stdout.splitlines()[2:] if line.strip()
-                   and line.split()[0] in ("17", "18", "19")}
+    engagements = {
+        line.split()[0]
+        for line in done.stdout.splitlines()[2:]
+        if line.strip() and line.split()[0] in ("17", "18", "19")
+    }
     assert engagements == {"17", "18", "19"}
     assert "rows/s" in done.stderr  # progress with a rate
 

@@ -13,8 +13,9 @@ from casetrack.application import DossierTracker
 from casetrack.cli import main
 from casetrack.facts import Snapshot
 
-SNAPSHOT = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                    first_info_on=date(2025, 3, 4))
+SNAPSHOT = Snapshot(
+    section="13", prestation="PL", filed_on=date(2025, 3, 3), first_info_on=date(2025, 3, 4)
+)
 
 
 def test_encrypted_payloads_read_back_and_are_not_plain_json(tmp_path: Path) -> None:
@@ -22,8 +23,12 @@ def test_encrypted_payloads_read_back_and_are_not_plain_json(tmp_path: Path) -> 
     url = f"sqlite:///{tmp_path / 'secret.sqlite'}"
     tracker = DossierTracker(url, cipher_key=key)
     tracker.record("N-SECRET", SNAPSHOT, date(2025, 3, 7))
-    states = [row[0] for row in sqlite3.connect(tmp_path / "secret.sqlite").execute(
-        "SELECT state FROM stored_events")]
+    states = [
+        row[0]
+        for row in sqlite3.connect(tmp_path / "secret.sqlite").execute(
+            "SELECT state FROM stored_events"
+        )
+    ]
     assert states and all(b"known_on" not in s and b"2025-03-04" not in s for s in states)
     assert DossierTracker(url, cipher_key=key).facts("N-SECRET") == tracker.facts("N-SECRET")
     folded = list(DossierTracker(url, cipher_key=key).all_facts())
@@ -46,7 +51,8 @@ def test_cli_takes_the_key_from_the_environment(
     extract = tmp_path / "piaf_20250307.csv"
     extract.write_text(
         "NUM_DOSSIER;SECTION;PRESTATION;DATE_DEPOT;DATE_PREMIERE_INFO\n"
-        "E-1;13;PL;03/03/2025;04/03/2025\n", encoding="utf-8",
+        "E-1;13;PL;03/03/2025;04/03/2025\n",
+        encoding="utf-8",
     )
     db = tmp_path / "cli.sqlite"
     assert main(["--db", f"sqlite:///{db}", "-q", "ingest", "piaf", str(extract)]) == 0

@@ -45,6 +45,8 @@ projections.runner.PAGE = int(sys.argv[1])
 sys.exit(main(sys.argv[2:]))
 """
 PAGE = 25
+#: Exit code of a command stopped by Ctrl-C (README, Exit codes), a worker included.
+INTERRUPTED = 130
 #: Weekly extracts ingested by each `casetrack ingest` run, one run after the other.
 RUNS = (slice(0, 8), slice(8, 16), slice(16, 24))
 #: position, dossier rows, measure rows, sum of the dossier rows' versions: one statement,
@@ -187,8 +189,9 @@ def test_follow_worker_beside_ingests_shows_readers_whole_pages_and_ends_as_a_re
     message = log.read_text()
 
     assert [o.code for o in ingests] == [0, 0, 0], [o.summary() for o in ingests]
-    assert worker.returncode == 0, message[-1000:]
+    assert worker.returncode == INTERRUPTED, message[-1000:]
     assert "stopped; the read models are consistent" in message
+    assert "interrupted; what was committed stays" in message
     assert "Traceback" not in message
     assert reader.errors == []
     expected = expected_at(db_url)
@@ -213,7 +216,7 @@ def test_follow_worker_beside_ingests_shows_readers_whole_pages_and_ends_as_a_re
     assert model_rows(db_url) == followed
 
 
-def test_follow_command_stopped_with_ctrl_c_while_idle_exits_0_with_a_message(
+def test_follow_command_stopped_with_ctrl_c_while_idle_exits_130_with_a_message(
     db_url: str,
 ) -> None:
     # The installed command itself, with its default pages.
@@ -235,8 +238,9 @@ def test_follow_command_stopped_with_ctrl_c_while_idle_exits_0_with_a_message(
             worker.kill()
             worker.wait()
 
-    assert worker.returncode == 0, err
+    assert worker.returncode == INTERRUPTED, err
     assert "stopped" in err
+    assert "interrupted; what was committed stays, run the same command again" in err
     assert "Traceback" not in err
 
 

@@ -1,9 +1,10 @@
 """Hostile values in PIAF extracts are data, never code: quotes, `;`, SQL fragments, Unicode
-and 10,000-character fields are stored literally or quarantined with a reason, every table
-keeps its rows, and every reading command still works on both backends.
+and 10,000-character fields are quarantined with a reason that never quotes them; values
+that pass the character sets however odd (`a/../../1`, `NULL`, `1E5`) are stored literally;
+every table keeps its rows, and every reading command still works on both backends.
 
-Each value goes into one file five times: as a dossier number, as a prestation code (kept,
-upper-cased as docs/mapping.md says of codes), and as a section code, a date and a state
+Each value goes into one file five times: as a dossier number, as a prestation code
+(upper-cased as docs/mapping.md says of codes), and as a section code, a date and a state
 (each quarantined, spec/piaf-extract.md). Every row also carries 10,000 characters in
 unmapped columns (NOM, ADRESSE), which must be ignored.
 """
@@ -47,14 +48,22 @@ SHORT = {
     "sql-tautology": "1 OR 1=1",
     "unicode": "Ω-ü-😀",
 }
-#: (dossier number, value of the code and date columns, may a row be quarantined for it).
-#: Short values are plausible numbers and codes: they must be kept. 10,000 characters may
-#: be kept or quarantined with a reason, but never crash a command.
-HOSTILE = {
-    **{case: (value, value, False) for case, value in SHORT.items()},
-    "10000-character-number": ("L" + noise(1, 9_999), "X", True),
-    "10000-character-code": ("2025-05-000009", "C" + noise(4, 9_999), True),
+#: Values inside the character sets of docs/mapping.md, yet odd for paths, SQL, CSV or JSON.
+ODD_BUT_VALID = {
+    "path-like": ("a/../../1", "NULL"),
+    "leading-zeros": ("0000000001", "1E5"),
+    "dots": ("2025.05.000001", "TRUE"),
 }
+#: (dossier number, value of the code and date columns, is the number kept, is the code kept).
+#: Outside the character sets (docs/mapping.md), a number or a code quarantines its row.
+HOSTILE = {
+    **{case: (value, value, False, False) for case, value in SHORT.items()},
+    **{case: (number, code, True, True) for case, (number, code) in ODD_BUT_VALID.items()},
+    "10000-character-number": ("L" + noise(1, 9_999), "X", False, True),
+    "10000-character-code": ("2025-05-000009", "C" + noise(4, 9_999), True, False),
+}
+NUMBER_REASON = "NUM_DOSSIER: not a dossier number (letters, digits, - _ / . ; at most 32)"
+CODE_REASON = "PRESTATION: not a prestation code (letters, digits, _ - . ; at most 32)"
 #: Never read (spec/piaf-extract.md): must not show anywhere.
 UNMAPPED = {"NOM": "N" + noise(2, 9_999), "ADRESSE": "A" + noise(3, 9_999)}
 HEADER = ("NUM_DOSSIER", "NOM", *PIAF_HEADER[1:], "ADRESSE")
@@ -117,12 +126,15 @@ def run_ok(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> Run:
     return run
 
 
-@pytest.mark.parametrize(("number", "code", "may_quarantine"), HOSTILE.values(), ids=HOSTILE)
+@pytest.mark.parametrize(
+    ("number", "code", "number_kept", "code_kept"), HOSTILE.values(), ids=HOSTILE
+)
 def test_hostile_values_are_stored_literally_or_quarantined_and_every_command_still_runs(
     db_url: str,
     number: str,
     code: str,
-    may_quarantine: bool,
+    number_kept: bool,
+    code_kept: bool,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -154,8 +166,18 @@ def test_hostile_values_are_stored_literally_or_quarantined_and_every_command_st
         for line, dossier, prestation in ((2, number, "PL"), (3, PRESTATION_DOSSIER, code.upper()))
         if line not in set_aside
     }
-    assert may_quarantine or len(kept) == 2, set_aside
+    assert (number in kept, PRESTATION_DOSSIER in kept) == (number_kept, code_kept), set_aside
     assert len(set_aside) == 3 + 2 - len(kept)
+    if not number_kept:  # never stored, not even as the quarantine's dossier
+        assert (set_aside[2]["dossier"], set_aside[2]["reason"]) == ("", NUMBER_REASON)
+    if not code_kept:
+        assert (set_aside[3]["dossier"], set_aside[3]["reason"]) == (
+            PRESTATION_DOSSIER,
+            CODE_REASON,
+        )
+    for value, value_kept in ((number, number_kept), (code, code_kept)):
+        if not value_kept:
+            assert not any(value in r["reason"] for r in set_aside.values())
     assert {(r["dossier"], r["prestation"]) for r in parsed(measures)} == set(kept.items())
     assert counts == {
         **counts, "casetrack_row_state": len(kept), "casetrack_quarantine": len(set_aside),

@@ -13,22 +13,21 @@ import io
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
 from adapters.synthetic import generate
 from casetrack.application import DossierTracker
-from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
+from tests.integration.fault_helpers import command, job_environment, new_store
 from tests.integration.ingest_helpers import (
     duplicate_versions,
     event_multiset,
@@ -218,26 +217,6 @@ def test_two_ingests_at_once_end_as_the_same_files_ingested_one_after_the_other(
     assert quarantine_rows(initialised) == quarantine_rows(reference)
 
 
-@contextmanager
-def new_store(kind: str, folder: Path, trial: int) -> Iterator[str]:
-    """An empty store: a new SQLite file, one another command opened, or a new schema."""
-    if kind != "postgresql":
-        url = f"sqlite:///{folder / f'new-{trial}.sqlite'}"
-        if kind == "opened-by-a-command":
-            DossierTracker(url).close()
-        yield url
-        return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip("PostgreSQL tests need CASETRACK_TEST_POSTGRES_URL")
-    url, schema = new_postgres_schema(base)
-    try:
-        yield url
-    finally:
-        engine_for(url).dispose()
-        drop_postgres_schema(base, schema)
-
-
 #: Tries per kind of store: a start-up race shows in some tries only.
 TRIALS = {"new-file": 2, "opened-by-a-command": 3, "postgresql": 4}
 
@@ -260,3 +239,101 @@ def test_two_ingests_started_at_once_on_a_new_store_both_succeed_or_one_waits(
             assert event_multiset(url) == event_multiset(reference)
 
     assert failures == []
+
+
+# -- one lock per command ------------------------------------------------------------------
+
+
+def read_until(process: subprocess.Popen[str], needle: str, timeout: float = 60) -> str:
+    """Read the process's stderr until a line holds `needle` (fail after `timeout`)."""
+    assert process.stderr is not None
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], 0.5)
+        if ready:
+            line = process.stderr.readline()
+            seen.append(line)
+            if needle in line:
+                return "".join(seen)
+            if not line and process.poll() is not None:
+                break
+    pytest.fail(f"no line with {needle!r} on stderr: {''.join(seen)[-500:]}")
+
+
+def test_a_command_started_beside_another_waits_then_finds_its_files_done(
+    db_url: str, small: Extracts
+) -> None:
+    files = (small.earlier, small.first, small.second)
+    tracker = DossierTracker(db_url)
+    ingestor = Ingestor(tracker)
+    try:
+        with ingestor.locked():  # the first job holds the store
+            second = subprocess.Popen(
+                [*command(db_url)[:-1], "ingest", "piaf", "--no-project", *map(str, files)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=job_environment(),
+            )
+            read_until(second, "waiting up to 60 s")
+            summaries = ingestor.ingest("piaf", files)
+        _, err = second.communicate(timeout=120)
+    finally:
+        tracker.close()
+
+    assert [s.skipped for s in summaries] == [False, False, False]
+    assert second.returncode == 0, err
+    assert [line.split(" ", 1)[0] for line in err.splitlines() if "skipped" in line] == [
+        p.name for p in files
+    ]
+    assert duplicate_versions(db_url) == []
+
+
+def test_a_command_that_waited_longer_than_its_bound_stops_with_exit_3_and_writes_nothing(
+    db_url: str, small: Extracts
+) -> None:
+    tracker = DossierTracker(db_url)
+    ingestor = Ingestor(tracker)
+    try:
+        with ingestor.locked():
+            done = subprocess.run(
+                command(db_url, "ingest", "piaf", "--wait", "1", str(small.first)),
+                capture_output=True,
+                text=True,
+                env=job_environment(),
+                check=False,
+            )
+            stored = raw_events(db_url)
+    finally:
+        tracker.close()
+
+    assert done.returncode == 3, done.stderr
+    assert "another casetrack job holds the store" in done.stderr
+    assert "run this command again" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not [e for e in stored if "casetrack.dossier" in e[2]]
+
+
+def test_the_same_command_started_twice_at_once_does_the_work_once(
+    db_url: str, small: Extracts, tmp_path: Path
+) -> None:
+    files = (small.earlier, small.first, small.second)
+    processes = [
+        subprocess.Popen(
+            command(db_url, "ingest", "piaf", "--no-project", *map(str, files)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=job_environment(),
+        )
+        for _ in range(2)
+    ]
+    outcomes = [p.communicate(timeout=180) for p in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], [err for _, err in outcomes]
+    reference = f"sqlite:///{tmp_path / 'once.sqlite'}"
+    ingest_in_process(reference, *files)
+    assert duplicate_versions(db_url) == []
+    assert event_multiset(db_url) == event_multiset(reference)
+    assert ledger_files(db_url) == [p.name for p in files]

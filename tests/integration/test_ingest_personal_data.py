@@ -7,15 +7,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from casetrack.persistence import parse_url
-from tests.conftest import postgres_base_url
-from tests.integration.ingest_helpers import Run, cli, quarantine_rows, release_connections
+from tests.integration.ingest_helpers import (
+    PIAF_HEADER,
+    Run,
+    cli,
+    quarantine_rows,
+    release_connections,
+)
+from tests.integration.store_scan import found_in, store_bytes
 
 NOM, PRENOM = "Zéphyrine", "Quasimodo-Testeur"
 NIR, NIR_SPACED = "2850375123456", "2 85 03 75 123 456"
@@ -159,29 +164,6 @@ def run_everything(
     return runs
 
 
-def store_bytes(db_url: str) -> bytes:
-    """Every byte the store holds: the SQLite files, or a text dump of the PostgreSQL schema."""
-    db = parse_url(db_url)
-    if db.backend == "sqlite":
-        assert db.path is not None
-        parts = [Path(f"{db.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
-        return b"".join(p.read_bytes() for p in parts if p.exists())
-    base = postgres_base_url()
-    assert base is not None
-    dump: list[str] = []
-    dsn = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        tables = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (db.schema,),
-        ).fetchall()
-        assert tables
-        for (table,) in tables:
-            rows = conn.execute(f'SELECT t::text FROM "{db.schema}"."{table}" t').fetchall()
-            dump += [text for (text,) in rows]
-    return "\n".join(dump).encode()
-
-
 def test_personal_values_never_reach_the_store_the_output_or_a_message(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,3 +198,114 @@ def test_shifted_rows_are_quarantined_never_under_a_personal_value(
         ("piaf_20250124.csv", 5),  # P4
         ("piaf_20250131.csv", 4),  # Q3
     }
+
+
+#: Personal values that a shift or a misplaced value can put into any column the reader reads.
+SHIFTED_VALUES = {
+    "NOM": "DUPONT",
+    "PRENOM": "MARIE",
+    "NIR": "285037512345642",
+    "ADRESSE": "12 RUE DE LA PAIX",
+    "TELEPHONE": "06 12 34 56 78",
+}
+GOOD_NUMBERS = ("G-1", "G-2")
+SPEC_NUMBER = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_./-]{0,31}", re.ASCII)
+SPEC_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", re.ASCII)
+#: TOPVIR: personal columns around the three read ones.
+TOPVIR_HEADER = ("BENEFICIAIRE", "NUM_DOSSIER", "IBAN", "DATE_ORDRE_VIREMENT", "LOT", "MONTANT")
+TOPVIR_READ = ("NUM_DOSSIER", "DATE_ORDRE_VIREMENT", "LOT")
+TOPVIR_ROW = {
+    "BENEFICIAIRE": f"{NOM} {PRENOM}",
+    "IBAN": "FR7630006000011234567890189",
+    "DATE_ORDRE_VIREMENT": "20/01/2025",
+    "LOT": "L1",
+    "MONTANT": MONTANT,
+}
+
+
+def read_as_valid(column: str, value: str) -> bool:
+    """Whether the spec reads `value` as a valid value of `column` (it cannot tell it apart)."""
+    if column == "NUM_DOSSIER":
+        return SPEC_NUMBER.fullmatch(value) is not None
+    # An unknown prestation code is kept; a batch id is any code.
+    return column in ("PRESTATION", "LOT") and SPEC_CODE.fullmatch(value) is not None
+
+
+def shifted_file(
+    path: Path, header: tuple[str, ...], read: Iterable[str], base: dict[str, str]
+) -> dict[int, str]:
+    """Write a file putting each personal value into each read column in turn; return the
+    expected start of each row's quarantine reason, by line.
+
+    Two ways: a stray `;` before the column (the row has one field too many and is read no
+    further), and the value in the column of a row of the right shape (read, and refused by
+    the column's rules). Left out, as the spec cannot tell them from real values: a value
+    the column's character set accepts (a NIR as a number, a name as a prestation code),
+    and in the first column when it is NUM_DOSSIER, a shifted value that is a valid number
+    (a row of the wrong shape keeps a valid number found there).
+    """
+    lines = [";".join(header)]
+    expected: dict[int, str] = {}
+    width, number = len(header), header.index("NUM_DOSSIER")
+    for column in read:
+        at = header.index(column)
+        for value in SHIFTED_VALUES.values():
+            cells = [base.get(c, "") for c in header]
+            cells[number] = f"S-{len(lines)}"
+            if not (at == 0 and read_as_valid(column, value)):
+                expected[len(lines) + 1] = f"{width + 1} fields where the header has {width}"
+                lines.append(";".join([*cells[:at], value, *cells[at:]]))
+            if not read_as_valid(column, value):
+                cells[number] = f"S-{len(lines)}"
+                cells[at] = value
+                expected[len(lines) + 1] = f"{column}: "
+                lines.append(";".join(cells))
+    if "SECTION" in header:
+        lines += [line(header, row(n)) for n in GOOD_NUMBERS]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return expected
+
+
+def test_personal_values_shifted_into_every_read_column_are_never_stored_or_shown(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        tmp_path / "piaf_20250124.csv": (HEADER_A, PIAF_HEADER, row("")),
+        tmp_path / "piaf_20250131.csv": (HEADER_B, PIAF_HEADER, row("")),
+        tmp_path / "topvir_20250131.csv": (TOPVIR_HEADER, TOPVIR_READ, TOPVIR_ROW),
+    }
+    expected = {path.name: shifted_file(path, *how) for path, how in files.items()}
+    # 12 columns x 5 values, shifted (but a NIR into A's first column) and in place (but a
+    # NIR as a number, names and a NIR as prestation codes); TOPVIR: 3 x 5, likewise.
+    assert [len(reasons) for reasons in expected.values()] == [59 + 56, 60 + 56, 15 + 11]
+    secrets = [*SHIFTED_VALUES.values(), "12 RUE", "34 56"]
+    assert found_in(b"".join(path.read_bytes() for path in files), secrets)
+
+    runs = [
+        cli(capsys, "--db", db_url, "ingest", path.name.split("_")[0], str(path)) for path in files
+    ]
+    year = ("report", "--from", "2025-01-01", "--to", "2025-12-31", "--format")
+    measures = cli(capsys, "--db", db_url, "measures", "--format", "csv")
+    runs.append(measures)
+    for argv in (
+        ("quarantine", "--format", "csv"),
+        ("quarantine",),
+        ("measures", "--format", "json"),
+        (*year, "csv"),
+        (*year, "json"),
+        (*year, "html", "--output", str(tmp_path / "report.html")),
+        ("export", "eventlog", "--format", "csv"),
+        ("export", "eventlog", "--format", "xes"),
+        ("worklist", "--overdue"),
+    ):
+        runs.append(cli(capsys, "--db", db_url, *argv))
+
+    assert [run.err[-300:] for run in runs if run.code] == []
+    assert {r["dossier"] for r in csv.DictReader(io.StringIO(measures.out))} == set(GOOD_NUMBERS)
+    for name, reasons in expected.items():
+        found = {line: reason for file, line, _, reason in quarantine_rows(db_url) if file == name}
+        assert set(found) == set(reasons)
+        assert [n for n, r in found.items() if not r.startswith(reasons[n])] == []
+    printed = "".join(run.out + run.err for run in runs).encode()
+    assert found_in(printed + (tmp_path / "report.html").read_bytes(), secrets) == []
+    assert found_in(store_bytes(db_url), secrets) == []

@@ -33,16 +33,23 @@ def test_reader_role_queries_read_models_and_nothing_else(scratch: tuple[str, st
     base, url, schema = scratch
     tracker = DossierTracker(url)
     tracker.record(
-        "R-1", Snapshot(section="05", prestation="PL", filed_on=date(2025, 3, 3),
-                        completed_on=date(2025, 3, 4), decided_on=date(2025, 3, 10),
-                        outcome="ACCORD"), date(2025, 3, 14),
+        "R-1",
+        Snapshot(
+            section="05",
+            prestation="PL",
+            filed_on=date(2025, 3, 3),
+            completed_on=date(2025, 3, 4),
+            decided_on=date(2025, 3, 10),
+            outcome="ACCORD",
+        ),
+        date(2025, 3, 14),
     )
     ReadModels(tracker).rebuild()
     create_tables(url)  # ingestion's own tables, as any `casetrack ingest` creates them
     tracker.close()
     reader = f"reader_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE \"{reader}\" LOGIN")
+        admin.execute(f'CREATE ROLE "{reader}" LOGIN')
         admin.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{reader}"')
         admin.execute(
             f'GRANT SELECT ON "{schema}".dossier, "{schema}".measure, '
@@ -59,7 +66,7 @@ def test_reader_role_queries_read_models_and_nothing_else(scratch: tuple[str, st
             for statement in (
                 f'SELECT * FROM "{schema}".casetrack_events',
                 f'SELECT * FROM "{schema}".casetrack_quarantine',
-                f"DELETE FROM \"{schema}\".measure",
+                f'DELETE FROM "{schema}".measure',
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)

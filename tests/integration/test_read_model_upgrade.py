@@ -14,8 +14,9 @@ from projections.runner import ReadModels
 def test_a_tracking_table_without_the_fingerprint_column_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     tracker = DossierTracker(f"sqlite:///{path}")
-    tracker.record("U-1", Snapshot(section="05", prestation="PL", filed_on=date(2025, 3, 3)),
-                   date(2025, 3, 7))
+    tracker.record(
+        "U-1", Snapshot(section="05", prestation="PL", filed_on=date(2025, 3, 3)), date(2025, 3, 7)
+    )
     with sqlite3.connect(path) as old:  # version 1 of the read models had no fingerprint
         old.execute(
             "CREATE TABLE projection_tracking (name TEXT PRIMARY KEY, position INTEGER, "

@@ -17,8 +17,13 @@ START = date(2025, 1, 3)
 
 def test_replay_from_the_store_equals_the_live_dossier(db_url: str) -> None:
     tracker = DossierTracker(db_url)
-    snapshot = Snapshot(section="PC", prestation="CSP", filed_on=date(2024, 12, 23),
-                        first_info_on=date(2024, 12, 24), second_info_on=date(2025, 1, 6))
+    snapshot = Snapshot(
+        section="PC",
+        prestation="CSP",
+        filed_on=date(2024, 12, 23),
+        first_info_on=date(2024, 12, 24),
+        second_info_on=date(2025, 1, 6),
+    )
     live = open_dossier("N-1", snapshot, START)
     tracker.save(live)
     reopened = DossierTracker(db_url)

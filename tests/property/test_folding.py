@@ -43,7 +43,9 @@ def test_stored_state_fold_equals_the_aggregate_replay(
     if expected is None:
         assert results == []
         return
-    [(ident, facts, known_on, version)] = results
-    assert (ident, facts, known_on, version) == (
-        expected.id, expected.facts, expected.known_on, expected.version
+    [folded] = results
+    assert (
+        folded.ident, folded.facts, folded.known_on, folded.snapshot_on, folded.version
+    ) == (
+        expected.id, expected.facts, expected.known_on, expected.snapshot_on, expected.version
     )

@@ -25,19 +25,29 @@ def test_identity_is_derived_from_the_piaf_number() -> None:
 
 def test_new_dossier_records_filed_and_each_known_fact() -> None:
     snapshot = Snapshot(
-        section="13", prestation="PL", filed_on=date(2025, 3, 3),
-        first_info_on=date(2025, 3, 4), completed_on=date(2025, 3, 5),
-        decided_on=date(2025, 3, 6), outcome="ACCORD", ordered_on=date(2025, 3, 7),
+        section="13",
+        prestation="PL",
+        filed_on=date(2025, 3, 3),
+        first_info_on=date(2025, 3, 4),
+        completed_on=date(2025, 3, 5),
+        decided_on=date(2025, 3, 6),
+        outcome="ACCORD",
+        ordered_on=date(2025, 3, 7),
     )
     dossier = open_dossier("N1", snapshot, K1)
     assert names(dossier) == [
-        "Filed", "FirstInfoSent", "Completed", "DecisionNotified", "PaymentOrdered"
+        "Filed",
+        "FirstInfoSent",
+        "Completed",
+        "DecisionNotified",
+        "PaymentOrdered",
     ]
 
 
 def test_recording_the_same_value_again_emits_nothing() -> None:
-    snapshot = BASE.__class__(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                              first_info_on=date(2025, 3, 4))
+    snapshot = BASE.__class__(
+        section="13", prestation="PL", filed_on=date(2025, 3, 3), first_info_on=date(2025, 3, 4)
+    )
     dossier = open_dossier("N1", snapshot, K1)
     dossier.collect_events()
     dossier.record(snapshot, K2)
@@ -46,24 +56,31 @@ def test_recording_the_same_value_again_emits_nothing() -> None:
 
 def test_a_different_value_is_a_correction_that_keeps_the_old_one() -> None:
     dossier = open_dossier(
-        "N1", Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                       first_info_on=date(2025, 3, 4)), K1,
+        "N1",
+        Snapshot(
+            section="13", prestation="PL", filed_on=date(2025, 3, 3), first_info_on=date(2025, 3, 4)
+        ),
+        K1,
     )
     dossier.record(
-        Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                 first_info_on=date(2025, 3, 5)), K2,
+        Snapshot(
+            section="13", prestation="PL", filed_on=date(2025, 3, 3), first_info_on=date(2025, 3, 5)
+        ),
+        K2,
     )
     events = dossier.collect_events()
     sent = [e for e in events if type(e).__name__ == "FirstInfoSent"]
     assert [(e.sent_on, e.known_on) for e in sent] == [
-        (date(2025, 3, 4), K1), (date(2025, 3, 5), K2)
+        (date(2025, 3, 4), K1),
+        (date(2025, 3, 5), K2),
     ]
     assert dossier.facts.first_info_on == date(2025, 3, 5)
 
 
 def test_an_emptied_date_is_a_correction_to_unknown() -> None:
-    with_date = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                         second_info_on=date(2025, 3, 10))
+    with_date = Snapshot(
+        section="13", prestation="PL", filed_on=date(2025, 3, 3), second_info_on=date(2025, 3, 10)
+    )
     dossier = open_dossier("N1", with_date, K1)
     dossier.collect_events()
     dossier.record(BASE, K2)
@@ -73,9 +90,15 @@ def test_an_emptied_date_is_a_correction_to_unknown() -> None:
 
 
 def test_facts_out_of_order_are_accepted() -> None:
-    backwards = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 20),
-                         first_info_on=date(2025, 3, 1), notified_on=date(2025, 2, 1),
-                         decided_on=date(2025, 2, 1), outcome="REJET")
+    backwards = Snapshot(
+        section="13",
+        prestation="PL",
+        filed_on=date(2025, 3, 20),
+        first_info_on=date(2025, 3, 1),
+        notified_on=date(2025, 2, 1),
+        decided_on=date(2025, 2, 1),
+        outcome="REJET",
+    )
     dossier = open_dossier("N1", backwards, K1)
     assert dossier.facts.notified_on == date(2025, 2, 1)
 
@@ -116,8 +139,12 @@ def test_piaf_without_transfer_date_keeps_a_topvir_transfer() -> None:
 
 def test_replay_known_at_hides_facts_learnt_later() -> None:
     dossier = open_dossier("N1", BASE, K1)
-    dossier.record(Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                            first_info_on=date(2025, 3, 4)), K2)
+    dossier.record(
+        Snapshot(
+            section="13", prestation="PL", filed_on=date(2025, 3, 3), first_info_on=date(2025, 3, 4)
+        ),
+        K2,
+    )
     events = dossier.collect_events()
     at_k1 = replay(events, K1)
     at_k2 = replay(events, K2)
@@ -127,8 +154,9 @@ def test_replay_known_at_hides_facts_learnt_later() -> None:
 
 
 def test_piaf_transfer_date_later_than_an_earlier_topvir_order_keeps_the_topvir_one() -> None:
-    later = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                     ordered_on=date(2025, 3, 20))
+    later = Snapshot(
+        section="13", prestation="PL", filed_on=date(2025, 3, 3), ordered_on=date(2025, 3, 20)
+    )
     dossier = open_dossier("N1", later, K1)
     dossier.record_transfer(date(2025, 3, 12), "L1", K2)
     dossier.collect_events()
@@ -140,7 +168,8 @@ def test_piaf_transfer_date_later_than_an_earlier_topvir_order_keeps_the_topvir_
 def test_piaf_transfer_date_earlier_than_topvir_replaces_it() -> None:
     dossier = open_dossier("N1", BASE, K1)
     dossier.record_transfer(date(2025, 3, 12), "L1", K2)
-    earlier = Snapshot(section="13", prestation="PL", filed_on=date(2025, 3, 3),
-                       ordered_on=date(2025, 3, 10))
+    earlier = Snapshot(
+        section="13", prestation="PL", filed_on=date(2025, 3, 3), ordered_on=date(2025, 3, 10)
+    )
     dossier.record(earlier, K3)
     assert (dossier.facts.ordered_on, dossier.facts.batch) == (date(2025, 3, 10), None)

@@ -19,8 +19,14 @@ PRINT = (
 
 def fingerprints_with_hash_seed(seed: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    done = subprocess.run([sys.executable, "-c", PRINT], env=env, capture_output=True,
-                          text=True, check=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", PRINT],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return done.stdout.strip()
 
 
@@ -33,10 +39,17 @@ def test_another_limit_or_closure_day_changes_the_fingerprint() -> None:
     rules = default_rule_set()
     variant = parse_rule_set(
         {
-            "id": rules.id, "effective_from": rules.effective_from,
+            "id": rules.id,
+            "effective_from": rules.effective_from,
             "engagements": [
-                {"number": 17, "start": ["completed"], "stop": ["notified"], "limit": 10,
-                 "unit": "calendar_days", "prestations": ["PL"]},
+                {
+                    "number": 17,
+                    "start": ["completed"],
+                    "stop": ["notified"],
+                    "limit": 10,
+                    "unit": "calendar_days",
+                    "prestations": ["PL"],
+                },
             ],
         },
         source="test",

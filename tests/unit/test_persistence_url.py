@@ -36,7 +36,9 @@ def test_password_is_masked() -> None:
     assert "s3cr3t" not in parse_url("postgresql://w:s3cr3t@h/db").masked
 
 
-@pytest.mark.parametrize("url", ["mysql://x/y", "postgresql://u:pw@h:notaport/db", "postgresql://h"])
+@pytest.mark.parametrize(
+    "url", ["mysql://x/y", "postgresql://u:pw@h:notaport/db", "postgresql://h"]
+)
 def test_unusable_url_is_refused_without_its_password(url: str) -> None:
     with pytest.raises(ConfigurationError) as err:
         parse_url(url)

@@ -166,7 +166,7 @@ def test_line_without_semicolon_followed_by_data_is_a_damaged_row(tmp_path: Path
     rows = list(reader.raw_rows())
 
     assert [raw.line for raw in rows] == [2, 3, 4]
-    with pytest.raises(RowError, match="expected 17 fields, found 1"):
+    with pytest.raises(RowError, match=r"^1 field where the header has 17 \(a line without ';'\)$"):
         reader.convert(rows[1])
 
 
@@ -194,26 +194,50 @@ def test_accepted_date_forms_give_the_day(tmp_path: Path, text: str) -> None:
     assert convert_one(tmp_path, DATE_DEPOT=text).filed_on == date(2025, 3, 14)
 
 
+DATE_FORMS = "(expected JJ/MM/AAAA, JJ/MM/AAAA HH:MM[:SS] or AAAA-MM-JJ)"
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "31/02/2025",
         "14/3/2025",
         "14-03-2025",
         "2025/03/14",
         "14/03/25",
-        "14/03/2025 25:00",
         "14/03/2025T10:30",
         "2025-03-14 10:30",
         "١٤/٠٣/٢٠٢٥",
+        "１４/０３/２０２５",
         "14/03/2_25",
+        "demain",
     ],
 )
 def test_unparseable_date_is_a_row_error_naming_the_column(tmp_path: Path, text: str) -> None:
     error = row_error(tmp_path, line(DATE_DOSSIER_COMPLET=text))
 
-    assert str(error).startswith("DATE_DOSSIER_COMPLET: ")
-    assert "not a date" in str(error)
+    assert str(error) == f"DATE_DOSSIER_COMPLET: not a date {DATE_FORMS}"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("31/02/2025", "impossible date (no such day in that month)"),
+        ("29/02/2025", "impossible date (no such day in that month)"),
+        ("00/01/2025", "impossible date (no such day in that month)"),
+        ("2025-04-31", "impossible date (no such day in that month)"),
+        ("01/13/2025", "impossible date (no such month: expected 01 to 12)"),
+        ("2025-13-01", "impossible date (no such month: expected 01 to 12)"),
+        ("01/01/0000", "impossible date (year 0000)"),
+        ("14/03/2025 25:00", "impossible time (expected 00:00 to 23:59, seconds 00 to 59)"),
+        ("14/03/2025 10:60:00", "impossible time (expected 00:00 to 23:59, seconds 00 to 59)"),
+    ],
+)
+def test_date_shaped_but_impossible_is_a_row_error_saying_why(
+    tmp_path: Path, text: str, kind: str
+) -> None:
+    error = row_error(tmp_path, line(DATE_DECISION=text))
+
+    assert str(error) == f"DATE_DECISION: {kind}"
 
 
 def test_empty_date_means_not_known(tmp_path: Path) -> None:
@@ -279,7 +303,7 @@ def test_decision_outcome_is_read_without_regard_to_case(
 def test_outcome_outside_the_list_is_a_row_error(tmp_path: Path) -> None:
     error = row_error(tmp_path, line(SENS_DECISION="PARTIEL"))
 
-    assert str(error).startswith("SENS_DECISION: 'PARTIEL' is not a decision")
+    assert str(error) == "SENS_DECISION: not a decision (expected ACCORD or REJET, or empty)"
 
 
 def test_decision_date_without_outcome_is_a_row_error(tmp_path: Path) -> None:
@@ -311,7 +335,7 @@ def test_only_state_classe_closes_the_dossier(tmp_path: Path, state: str, closed
 def test_state_outside_the_list_is_a_row_error(tmp_path: Path) -> None:
     error = row_error(tmp_path, line(ETAT="ANNULE"))
 
-    assert str(error).startswith("ETAT: 'ANNULE' is not a state")
+    assert str(error) == "ETAT: not a state (expected EN_COURS, DECIDE, PAYE or CLASSE, or empty)"
 
 
 def test_state_codes_are_translated_by_the_mapping(tmp_path: Path) -> None:
@@ -326,12 +350,13 @@ def test_row_without_dossier_number_is_a_row_error(tmp_path: Path) -> None:
 
 
 def test_row_with_wrong_field_count_keeps_no_fields_and_is_a_row_error(tmp_path: Path) -> None:
+    # No column of a shifted row can be trusted, its first one included: no number is kept.
     reader = extract(tmp_path, line() + ";extra")
 
     raw = only_row(reader)
 
-    assert (raw.line, raw.number, raw.fields) == (2, "2025000123", ())
-    with pytest.raises(RowError, match=r"^expected 17 fields, found 18$"):
+    assert (raw.line, raw.number, raw.fields) == (2, "", ())
+    with pytest.raises(RowError, match=r"^18 fields where the header has 17$"):
         reader.convert(raw)
 
 
@@ -588,14 +613,14 @@ def test_value_shifted_into_a_date_column_is_described_not_quoted(tmp_path: Path
             reader.convert(raw)
         messages.append(str(caught.value))
 
-    assert messages[0].startswith("DATE_DEPOT: a 21-character value is not a date")
-    assert messages[1].startswith("DATE_DEPOT: a 15-character value is not a date")
+    assert messages == [f"DATE_DEPOT: not a date {DATE_FORMS}"] * 2
 
 
-def test_harmless_wrong_date_is_quoted_in_the_reason(tmp_path: Path) -> None:
+def test_wrong_date_is_never_quoted_in_the_reason(tmp_path: Path) -> None:
     error = row_error(tmp_path, line(DATE_DEPOT="31/02/2025"))
 
-    assert str(error).startswith("DATE_DEPOT: '31/02/2025' is not a date")
+    assert str(error) == "DATE_DEPOT: impossible date (no such day in that month)"
+    assert "31" not in str(error)
 
 
 def test_row_errors_chain_no_exception_holding_the_value(tmp_path: Path) -> None:

@@ -165,3 +165,48 @@ def test_a_report_without_rows_still_writes_its_summary(tmp_path: Path) -> None:
     assert workbook.sheetnames == ["Rapport"]
     values = [c.value for r in workbook["Rapport"].iter_rows() for c in r]
     assert "aucune mesure sur la période" in values
+
+
+HYPERLINK = '=HYPERLINK("http://x","clic")'
+
+
+def test_text_starting_like_a_formula_stays_text(tmp_path: Path) -> None:
+    path = tmp_path / "report.xlsx"
+    rows = [
+        row(19, HYPERLINK, 1, 0, "1.0000", (3, 3, 3), prestation="@SUM(1+1)"),
+        row(19, "#N/A", 1, 0, "1.0000", (3, 3, 3), prestation="\uff1d1+1"),
+    ]
+
+    write_xlsx(path, QUERY, rows, RULES)
+
+    sheet = load_workbook(path)["Engagement 19"]
+    cells = [sheet["A2"], sheet["B2"], sheet["A3"], sheet["B3"]]
+    assert [c.value for c in cells] == [HYPERLINK, "@SUM(1+1)", "#N/A", "\uff1d1+1"]
+    assert [c.data_type for c in cells] == ["s"] * 4
+    # Excel's mark of a typed leading quote: the text stays text when a user edits it.
+    assert [c.quotePrefix for c in cells] == [True, True, False, True]
+    assert sheet["D2"].data_type == "n"
+
+
+def test_control_characters_in_text_are_replaced_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "report.xlsx"
+
+    rows = [row(19, "S\x1f", 1, 0, "1.0000", (3, 3, 3), prestation="A\x01B")]
+
+    write_xlsx(path, QUERY, rows, RULES)
+
+    sheet = load_workbook(path)["Engagement 19"]
+    assert (sheet["A2"].value, sheet["B2"].value) == ("S\ufffd", "A\ufffdB")
+
+
+def test_a_filter_given_on_the_command_line_stays_text_in_the_summary(tmp_path: Path) -> None:
+    path = tmp_path / "report.xlsx"
+    query = ReportQuery(start=QUERY.start, end=QUERY.end, as_of=QUERY.as_of, prestation=HYPERLINK)
+
+    write_xlsx(path, query, [], RULES)
+
+    sheet = load_workbook(path)["Rapport"]
+    facts = {r[0].value: r[1] for r in sheet.iter_rows(min_row=3) if r[0].value}
+    assert facts["Filtre prestation"].value == HYPERLINK
+    assert facts["Filtre prestation"].data_type == "s"
+    assert facts["Paramètres"].data_type == "s"
