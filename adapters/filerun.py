@@ -130,15 +130,16 @@ class FileRun:
 @contextmanager
 def file_run(
     tracker: DossierTracker,
+    ledger: ExtractLedger,
     rows: RowStateStore,
     kind: str,
     planned: PlannedFile,
     extracted_on: date,
 ) -> Iterator[FileRun]:
     """Note the file as started before its first event, then, once all its rows are
-    done, keep its quarantined rows and note it as ingested. The caller holds the lock."""
+    done, keep its quarantined rows and note it as ingested. The caller holds the lock,
+    and `ledger` is its current copy of the store's ledger."""
     started = time.monotonic()
-    ledger = tracker.ledger()
     if not ledger.was_started(planned.sha256, extracted_on):
         ledger.file_started(
             kind=kind, name=planned.path.name, sha256=planned.sha256, extracted_on=extracted_on
@@ -151,7 +152,6 @@ def file_run(
     run.summary.quarantined_rows = len(run.quarantined)
     rows.quarantine(run.quarantined)
     run.summary.seconds = time.monotonic() - started
-    ledger = tracker.ledger()
     if not ledger.knows(run.sha256, extracted_on):
         ledger.file_ingested(
             kind=kind,

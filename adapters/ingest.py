@@ -40,6 +40,7 @@ from casetrack.encoding import NewDossierEncoder, event_names
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts, Snapshot
 from casetrack.folding import FactsFolder
+from casetrack.ledger import ExtractLedger
 from casetrack.progress import Progress
 
 LOG: Final = logging.getLogger("casetrack.ingest")
@@ -132,28 +133,21 @@ class Ingestor:
             raise ValueError(msg)
         summaries: list[IngestSummary] = []
         with self.locked():
-            for planned in plan_files(self.tracker.ledger(), kind, paths, extracted_on):
-                done_on = self._ingested_on(planned)
+            # Read once: only ingest jobs write the ledger, and this one holds the lock; the
+            # same object records the job's own files as they start and complete.
+            ledger = self.tracker.ledger()
+            for planned in plan_files(ledger, kind, paths, extracted_on):
+                done_on = _ingested_on(planned, ledger)
                 if done_on is not None:
                     summary = IngestSummary(kind, planned.path.name, done_on, skipped=True)
                 elif kind == "piaf":
-                    summary = self._piaf(planned, mapping, extracted_on, encoding)
+                    summary = self._piaf(planned, ledger, mapping, extracted_on, encoding)
                 else:
-                    summary = self._topvir(planned, mapping, extracted_on, encoding)
+                    summary = self._topvir(planned, ledger, mapping, extracted_on, encoding)
                 summaries.append(summary)
                 if on_file is not None:
                     on_file(summary)
         return summaries
-
-    def _ingested_on(self, planned: PlannedFile) -> date | None:
-        """The extraction date under which this content was already ingested, if it was."""
-        day = planned.extracted_on
-        if day is None:
-            return None
-        # Asked again per file: the same content may be listed twice in one job.
-        if planned.step is Step.SKIP or self.tracker.ledger().knows(planned.sha256, day):
-            return day
-        return None
 
     # -- PIAF ------------------------------------------------------------------
 
@@ -174,6 +168,7 @@ class Ingestor:
     def _piaf(
         self,
         planned: PlannedFile,
+        ledger: ExtractLedger,
         mapping: Mapping,
         extracted_on: date | None,
         encoding: str | None,
@@ -181,7 +176,9 @@ class Ingestor:
         """Ingest one PIAF extract; refuse it whole if it cannot be read."""
         reader = PiafReader(planned.path, mapping, extracted_on, encoding)
         path = planned.path
-        with file_run(self.tracker, self.rows, "piaf", planned, reader.extracted_on) as run:
+        with file_run(
+            self.tracker, ledger, self.rows, "piaf", planned, reader.extracted_on
+        ) as run:
             summary = run.summary
             salt = hashlib.blake2b(repr(mapping).encode(), digest_size=16).digest()
             first_lines, conflicts, total = self._scan(reader, salt)
@@ -255,14 +252,14 @@ class Ingestor:
         if not chunk:
             return
         day = reader.extracted_on
-        known = self.rows.states([raw.number for raw, _ in chunk if raw.number])
+        known = self.rows.states([raw.number for raw, _ in chunk if raw.number], day)
         changed: list[tuple[str, Snapshot, str]] = []
         listed: dict[str, str] = {}  # dossiers to note as listed on `day`, with their digest
         for raw, digest in chunk:
             state = known.get(raw.number) if raw.number else None
             if state is not None and state.digest == digest:
                 summary.unchanged_rows += 1
-                if state.seen_on is None or state.seen_on < day:
+                if not state.listed:
                     listed[raw.number] = digest
                 continue
             try:
@@ -344,6 +341,7 @@ class Ingestor:
     def _topvir(
         self,
         planned: PlannedFile,
+        ledger: ExtractLedger,
         mapping: Mapping,
         extracted_on: date | None,
         encoding: str | None,
@@ -351,7 +349,9 @@ class Ingestor:
         """Ingest one TOPVIR transfer file; unknown dossiers are quarantined."""
         reader = TopvirReader(planned.path, mapping, extracted_on, encoding)
         path = planned.path
-        with file_run(self.tracker, self.rows, "topvir", planned, reader.extracted_on) as run:
+        with file_run(
+            self.tracker, ledger, self.rows, "topvir", planned, reader.extracted_on
+        ) as run:
             summary = run.summary
             orders: dict[str, tuple[date, str | None, RawRow]] = {}
             for raw in reader.raw_rows():
@@ -412,6 +412,18 @@ class Ingestor:
         for f in folder.results():
             number = f.facts.number
             seen = (known or {}).get(number)
-            newest = max(f.snapshot_on, seen.seen_on) if seen and seen.seen_on else f.snapshot_on
+            after = seen.seen_after if seen is not None else None
+            newest = max(f.snapshot_on, after) if after is not None else f.snapshot_on
             loaded[number] = restore(f.facts, f.known_on, f.version, newest)
         return loaded
+
+
+def _ingested_on(planned: PlannedFile, ledger: ExtractLedger) -> date | None:
+    """The extraction date under which this content was already ingested, if it was."""
+    day = planned.extracted_on
+    if day is None:
+        return None
+    # Asked again per file: the same content may be listed twice in one job.
+    if planned.step is Step.SKIP or ledger.knows(planned.sha256, day):
+        return day
+    return None

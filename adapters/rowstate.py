@@ -8,7 +8,7 @@ from typing import Final, TypeVar
 from uuid import UUID
 
 from attrs import asdict, fields, frozen
-from sqlalchemy import Engine, bindparam, inspect, select, text
+from sqlalchemy import Engine, bindparam, case, false, inspect, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlstore import (
@@ -28,11 +28,13 @@ CHUNK: Final = 900
 
 @frozen
 class RowState:
-    """What ingestion remembers of a dossier's PIAF rows: the last applied one's digest and
-    the newest extraction date that listed the dossier (None in stores older than it)."""
+    """What ingestion remembers of a dossier's PIAF rows, seen from an extract of day D:
+    the last applied row's digest, the newest extraction date that listed the dossier
+    when it is after D (else None), and whether an extract of D or later listed it."""
 
     digest: str
-    seen_on: date | None
+    seen_after: date | None
+    listed: bool
 
 
 @frozen
@@ -70,14 +72,26 @@ class RowStateStore:
             with write_transaction(self.engine) as conn:
                 conn.exec_driver_sql(f"ALTER TABLE {row_state.name} ADD COLUMN seen_on DATE")
 
-    def states(self, numbers: Sequence[str]) -> dict[str, RowState]:
-        """What is remembered of these dossiers (absent when never ingested)."""
+    def states(self, numbers: Sequence[str], day: date) -> dict[str, RowState]:
+        """What is remembered of these dossiers, for an extract of `day` (absent: never
+        ingested). Dates are compared in SQL: a weekly file's dossiers were all last
+        listed before its day, and turning each of their dates into a `date` costs more
+        than the rest of the query."""
         found: dict[str, RowState] = {}
-        columns = (row_state.c.dossier, row_state.c.digest, row_state.c.seen_on)
+        seen = row_state.c.seen_on
+        columns = (
+            row_state.c.dossier,
+            row_state.c.digest,
+            case((seen > day, seen)),
+            case((seen >= day, true()), else_=false()),
+        )
         with self.engine.connect() as conn:
             for part in _chunks(numbers):
                 rows = conn.execute(select(*columns).where(row_state.c.dossier.in_(part)))
-                found.update((dossier, RowState(digest, seen)) for dossier, digest, seen in rows)
+                found.update(
+                    (dossier, RowState(digest, after, bool(listed)))
+                    for dossier, digest, after, listed in rows
+                )
         return found
 
     def remember(self, digests: dict[str, str], seen_on: date) -> None:

@@ -27,6 +27,14 @@ _PREFIX: Final = get_topic(Dossier) + "."
 _SKIP: Final = frozenset({"timestamp", "originator_topic"})
 _FACT_FIELDS: Final = tuple(a.name for a in Facts.__attrs_attrs__)
 _JSON: Final = json.JSONDecoder()
+#: Current class_version of each dossier event past version 1 (read once: the hot loop).
+_VERSIONS: Final = {
+    name: version
+    for name, value in vars(Dossier).items()
+    if isinstance(value, type) and issubclass(value, Dossier.Event)
+    for version in [getattr(value, "class_version", 1)]
+    if version > 1
+}
 
 
 def is_dossier_topic(topic: str) -> bool:
@@ -36,11 +44,10 @@ def is_dossier_topic(topic: str) -> bool:
 
 def _upcast(name: str, payload: dict[str, Any]) -> None:
     """Bring a stored payload to its event class's current version, as the mapper does."""
-    cls = getattr(Dossier, name)
-    current = getattr(cls, "class_version", 1)
     version = payload.pop("class_version", 1)
+    current = _VERSIONS.get(name, 1)
     while version < current:
-        getattr(cls, f"upcast_v{version}_v{version + 1}")(payload)
+        getattr(getattr(Dossier, name), f"upcast_v{version}_v{version + 1}")(payload)
         version += 1
 
 
