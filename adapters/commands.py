@@ -78,7 +78,7 @@ def _seconds(text: str) -> float:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest files of one kind as one job, in extraction-date order, then catch up."""
     mapping = load_mapping(args.mapping) if args.mapping else DEFAULT_MAPPING
-    tracker = open_tracker(args)
+    tracker = open_tracker(args, write=True)
     masked = tracker.database.masked
 
     def waiting() -> None:
@@ -125,7 +125,7 @@ def after_ingest(args: argparse.Namespace, tracker: Any) -> None:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     """List quarantined rows."""
     tracker = open_tracker(args)
-    rows = RowStateStore(tracker.database.url).quarantined()
+    rows = RowStateStore(tracker.database.url, write=False).quarantined()
     items = (
         {"file": r.file, "line": r.line, "dossier": r.dossier, "reason": r.reason} for r in rows
     )

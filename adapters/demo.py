@@ -16,6 +16,7 @@ from adapters.synthetic import generate
 from casetrack.application import DossierTracker
 from casetrack.cli import iso_date, open_tracker, output_stream, say
 from casetrack.clocks import clock_of
+from casetrack.errors import InputRefused
 from casetrack.progress import Progress
 from casetrack.reporting import LABELS, ReportQuery, build_report
 
@@ -27,14 +28,14 @@ def register(commands: Any) -> None:
     """Add `generate`, `demo` and `export` to the `casetrack` parser."""
     p = commands.add_parser("generate", help="write a synthetic year of PIAF and TOPVIR files")
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--dossiers", type=int, default=120_000)
+    p.add_argument("--dossiers", type=positive_int, default=120_000)
     p.add_argument("--seed", type=int, default=2025)
     p.add_argument("--out", type=Path, required=True, help="directory to write the files into")
     p.add_argument("--full-extract", action="store_true", help="also one full final extract")
     p.set_defaults(handler=cmd_generate)
 
     p = commands.add_parser("demo", help="generate a demo year, ingest it, print the compliance")
-    p.add_argument("--dossiers", type=int, default=20_000)
+    p.add_argument("--dossiers", type=positive_int, default=20_000)
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--seed", type=int, default=2025)
     p.set_defaults(handler=cmd_demo)
@@ -48,8 +49,36 @@ def register(commands: Any) -> None:
     e.set_defaults(handler=cmd_export_eventlog)
 
 
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (an argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"{text!r} is not a whole number of at least 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def writable_folder(out: Path) -> None:
+    """Refuse, before writing anything, a --out that is a file or cannot be written."""
+    if out.exists() and not out.is_dir():
+        msg = f"--out {out}: is a file; give a folder (created if missing)"
+        raise InputRefused(msg)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".casetrack-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        msg = f"--out {out}: cannot write there ({error.strerror}); choose another folder"
+        raise InputRefused(msg) from None
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write synthetic files."""
+    writable_folder(args.out)
     files = _generate(args.out, args.year, args.dossiers, args.seed, args.full_extract, args.quiet)
     say(
         f"wrote {len(files.piaf)} PIAF extracts and {len(files.topvir)} TOPVIR files to "
@@ -80,7 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         say(f"demo store: {DEMO_DB} (started afresh), data files in {DEMO_DATA}/")
     args.db = url
     files = _generate(DEMO_DATA, args.year, args.dossiers, args.seed, False, args.quiet)
-    tracker = open_tracker(args)
+    tracker = open_tracker(args, write=True)
     ingestor = Ingestor(tracker)
     # Files of one day: the PIAF extract first, so the transfers find their dossiers.
     ordered = sorted(

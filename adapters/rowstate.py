@@ -53,7 +53,9 @@ class QuarantinedRow:
 class RowStateStore:
     """Reads and writes ingestion's tables in the store's database."""
 
-    def __init__(self, url: str, events_table: str = "") -> None:
+    def __init__(self, url: str, events_table: str = "", *, write: bool = True) -> None:
+        """Ingestion's tables of the store at `url`; created first when `write` (reads
+        never create or change anything)."""
         self.url = url
         self.backend = parse_url(url).backend
         self.engine: Engine = engine_for(url)
@@ -61,8 +63,9 @@ class RowStateStore:
         self.events_table = events_table or (
             "stored_events" if self.backend == "sqlite" else "casetrack_events"
         )
-        create_tables(url)
-        self._add_seen_on()
+        if write:
+            create_tables(url)
+            self._add_seen_on()
 
     def _add_seen_on(self) -> None:
         # Stores written before `seen_on` existed: add the column (NULL: not known).
@@ -128,9 +131,11 @@ class RowStateStore:
                 conn.execute(statement.on_conflict_do_nothing())
 
     def quarantined(self) -> list[QuarantinedRow]:
-        """Every quarantined row, by file and line."""
+        """Every quarantined row, by file and line (none before the first ingest)."""
         columns = [quarantine.c[a.name] for a in fields(QuarantinedRow)]
         with self.engine.connect() as conn:
+            if not conn.dialect.has_table(conn, quarantine.name):
+                return []
             rows = conn.execute(
                 select(*columns).order_by(
                     quarantine.c.extracted_on, quarantine.c.file, quarantine.c.line

@@ -47,11 +47,14 @@ class DossierTracker(Application[UUID]):
         calendar: WorkingCalendar | None = None,
         cipher_key: str | None = None,
         env: dict[str, str] | None = None,
+        read_only: bool = False,
     ) -> None:
         self.database: Database = parse_url(url)
         self.rule_set = rule_set or default_rule_set()
         self.calendar = calendar or WorkingCalendar()
-        settings = self.database.eventsourcing_env()
+        #: Opened for reading only: no table created, nothing written (read commands).
+        self.read_only = read_only
+        settings = self.database.eventsourcing_env(read_only=read_only)
         if cipher_key:
             # Event payloads encrypted at rest with AES-GCM (the `crypto` extra).
             settings["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"

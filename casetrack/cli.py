@@ -12,11 +12,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TextIO
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
-from casetrack import faults
+from casetrack import __version__, faults
 from casetrack.application import DossierTracker
-from casetrack.calendar import WorkingCalendar
 from casetrack.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -28,18 +27,17 @@ from casetrack.errors import (
 from casetrack.history import history_lines
 from casetrack.measures import measure_all
 from casetrack.output import MEASURE_COLUMNS, measure_row, write_rows, write_table
-from casetrack.persistence import DEFAULT_URL, parse_url
-from casetrack.rules import default_rule_set, load_rule_set
+from casetrack.persistence import DEFAULT_URL, mask_url, parse_url
+from casetrack.settings import (
+    CALENDAR_VARIABLE,
+    CIPHER_KEY_VARIABLE,
+    DB_VARIABLE,
+    Settings,
+    store_error,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "casetrack.commands"
-#: Functions `(url, error)` that say why a store cannot be used: before opening (error None)
-#: a file casetrack must not write into, after an error what the database itself reports.
-DIAGNOSE_GROUP = "casetrack.diagnose"
-#: A TOML file of closure days (city-wide and per section), when set.
-CALENDAR_VARIABLE = "CASETRACK_CALENDAR"
-#: Base64 AES key (16, 24 or 32 bytes) encrypting event payloads at rest, when set.
-CIPHER_KEY_VARIABLE = "CASETRACK_CIPHER_KEY"
 
 
 def iso_date(text: str) -> date:
@@ -51,62 +49,24 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The job's settings: the command's flags, else the environment, else the defaults."""
+    return Settings.from_env(
+        db=getattr(args, "db", None),
+        calendar=getattr(args, "calendar", None),
+        rules=getattr(args, "rules", None),
+        quiet=bool(getattr(args, "quiet", False)),
+    )
+
+
 def database_url(args: argparse.Namespace) -> str:
     """`--db`, else $CASETRACK_DB, else the embedded SQLite default."""
-    return str(args.db or os.environ.get("CASETRACK_DB") or DEFAULT_URL)
+    return settings_of(args).db
 
 
-def open_tracker(args: argparse.Namespace) -> DossierTracker:
-    """The application for the chosen database, rule set and calendar."""
-    rules = getattr(args, "rules", None)
-    rule_set = load_rule_set(Path(rules)) if rules else default_rule_set()
-    url = database_url(args)
-    calendar_file = getattr(args, "calendar", None) or os.environ.get(CALENDAR_VARIABLE)
-    calendar = WorkingCalendar.from_toml(Path(calendar_file)) if calendar_file else None
-    check_store(url)
-    try:
-        return DossierTracker(
-            url,
-            rule_set=rule_set,
-            calendar=calendar,
-            cipher_key=os.environ.get(CIPHER_KEY_VARIABLE) or None,
-        )
-    except PersistenceError as exc:
-        raise store_error(url, exc) from exc
-    except ImportError as exc:
-        msg = (
-            f"{CIPHER_KEY_VARIABLE} is set but encryption is not installed ({exc.name} is "
-            "missing): run pip install 'casetrack[crypto]'"
-        )
-        raise ConfigurationError(msg) from exc
-
-
-def check_store(url: str) -> None:
-    """Refuse, before opening it, a store casetrack must not write into.
-
-    eventsourcing creates its tables as it opens a store: another application's SQLite
-    file, or a damaged one, must be refused before that.
-    """
-    for diagnose in entry_points(group=DIAGNOSE_GROUP):
-        found = diagnose.load()(url, None)
-        if found is not None:
-            raise found
-
-
-def store_error(url: str, exc: BaseException) -> CasetrackError:
-    """Translate a database error into a message that says what to do (password masked).
-
-    Faults the operator must fix give exit code 4, a busy or unreachable store exit code 3.
-    """
-    db = parse_url(url)
-    known = faults.classify(db, exc)
-    if known is not None:
-        return known
-    for diagnose in entry_points(group=DIAGNOSE_GROUP):
-        found: CasetrackError | None = diagnose.load()(url, exc)
-        if found is not None:
-            return found
-    return faults.unavailable(db, faults.first_line(exc))
+def open_tracker(args: argparse.Namespace, *, write: bool = False) -> DossierTracker:
+    """The store of the command's settings: read-only unless the command writes."""
+    return settings_of(args).open(write=write)
 
 
 def explain(url: str, exc: Exception) -> CasetrackError | None:
@@ -115,8 +75,27 @@ def explain(url: str, exc: Exception) -> CasetrackError | None:
         return exc
     if isinstance(exc, PersistenceError):
         return store_error(url, exc)
+    if isinstance(exc, MapperDeserialisationError):
+        return undecipherable(url)
     # Raw driver and file-system errors (eventsourcing lets some through, e.g. on opening).
     return faults.classify(parse_url(url), exc)
+
+
+def undecipherable(url: str) -> ConfigurationError:
+    """Stored events that cannot be decoded: an encrypted store read without its key."""
+    where = mask_url(url)
+    if os.environ.get(CIPHER_KEY_VARIABLE):
+        msg = (
+            f"the events of {where} cannot be decrypted with {CIPHER_KEY_VARIABLE}: it is not "
+            "the key they were written with. Set it to that key (kept with the backups)"
+        )
+    else:
+        msg = (
+            f"the events of {where} cannot be read: the store is encrypted. Set "
+            f"{CIPHER_KEY_VARIABLE} to the key it was written with (docs/operations.md, "
+            "Encryption at rest)"
+        )
+    return ConfigurationError(msg)
 
 
 @contextmanager
@@ -125,7 +104,19 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    with Path(path).open("w", encoding="utf-8", newline="") as out:
+    target = Path(path)
+    try:
+        stream = target.open("w", encoding="utf-8", newline="")
+    except IsADirectoryError:
+        msg = f"--output {path}: is a folder; give a file name in it, e.g. {target / 'report'}"
+        raise InputRefused(msg) from None
+    except FileNotFoundError:
+        msg = f"--output {path}: the folder {target.parent} does not exist; create it first"
+        raise InputRefused(msg) from None
+    except OSError as error:
+        msg = f"--output {path}: cannot be written ({error.strerror}); choose another path"
+        raise InputRefused(msg) from None
+    with stream as out:
         yield out
 
 
@@ -208,13 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
         "4 storage fault to fix first (disk full, read-only, damaged or foreign file; "
         "see docs/faults.md); 130 interrupted (Ctrl-C; rerun to resume).",
     )
-    parser.add_argument("--db", help=f"database URL (default: $CASETRACK_DB, else {DEFAULT_URL})")
-    parser.add_argument(
-        "--calendar",
-        help="TOML file of closure days, city-wide and per section "
-        f"(default: ${CALENDAR_VARIABLE}, else French public holidays only)",
-    )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--version", action="version", version=f"casetrack {__version__}")
+    _global_options(parser, argparse.SUPPRESS)
+    parser.set_defaults(db=None, calendar=None, quiet=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser("measures", help="per-dossier measures (csv or json)")
@@ -232,7 +219,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         plugin.load()(commands)
+    for command in _leaf_parsers(parser):
+        # Global options are accepted after the command too (`casetrack report ... --db X`);
+        # SUPPRESS keeps a value given before the command when none is given after.
+        _global_options(command, argparse.SUPPRESS)
     return parser
+
+
+def _global_options(p: argparse.ArgumentParser, default: object) -> None:
+    p.add_argument(
+        "--db",
+        default=default,
+        metavar="URL",
+        help=f"database URL (default: ${DB_VARIABLE}, else {DEFAULT_URL})",
+    )
+    p.add_argument(
+        "--calendar",
+        default=default,
+        metavar="FILE",
+        help="TOML file of closure days, city-wide and per section "
+        f"(default: ${CALENDAR_VARIABLE}, else French public holidays only)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="no progress lines or summaries on stderr (errors are always shown)",
+    )
+
+
+def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of every command and sub-command (`ingest piaf`, `report`, ...)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found.extend(_leaf_parsers(sub) or [sub])
+    return found
 
 
 def _evaluation_options(p: argparse.ArgumentParser) -> None:

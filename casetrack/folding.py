@@ -17,7 +17,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from attrs import frozen
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, MapperDeserialisationError
 from eventsourcing.utils import get_topic
 
 from casetrack.dossier import Dossier, effects, from_snapshot
@@ -101,11 +101,17 @@ class FactsFolder:
         if current is not None and version <= current["_version"]:
             return False  # already folded (a read model's seed includes it)
         name = topic[len(_PREFIX) :]
-        if self.cipher:
-            stored_state = self.cipher.decrypt(stored_state)
-        if self.compressor:
-            stored_state = self.compressor.decompress(stored_state)
-        decoded = _JSON.decode(stored_state.decode("utf-8"))
+        try:
+            if self.cipher:
+                stored_state = self.cipher.decrypt(stored_state)
+            if self.compressor:
+                stored_state = self.compressor.decompress(stored_state)
+            decoded = _JSON.decode(stored_state.decode("utf-8"))
+        except Exception as error:
+            # As eventsourcing's mapper says it: an encrypted store read without its key
+            # (or with another one) fails here, and the command line explains that.
+            msg = f"Failed to deserialise state of stored event with topic {topic!r}: {error}"
+            raise MapperDeserialisationError(msg) from error
         payload = {k: _decoded(v) for k, v in decoded.items() if k not in _SKIP}
         _upcast(name, payload)
         known_on: date = payload["known_on"]

@@ -37,16 +37,25 @@ class Database:
         """The URL with its password hidden, for logs and messages."""
         return mask_url(self.url)
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """Environment for eventsourcing's core SQLite or PostgreSQL recorders."""
+    def eventsourcing_env(self, *, read_only: bool = False) -> dict[str, str]:
+        """Environment for eventsourcing's core SQLite or PostgreSQL recorders.
+
+        Read-only: no table is created. (A SQLite file is not opened with `mode=ro`: such a
+        connection cannot remove the `-wal` and `-shm` files when it closes, so a read would
+        leave them behind; the operating system still opens a write-protected file for
+        reading only.)
+        """
         if self.backend == "sqlite":
             name = str(self.path) if self.path else "file::memory:?mode=memory&cache=shared"
-            return {
+            env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": name,
                 # A concurrent writer waits this long (seconds) for the lock, then fails.
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
+            if read_only:
+                env["CREATE_TABLE"] = "no"
+            return env
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname,
@@ -63,6 +72,8 @@ class Database:
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema
+        if read_only:
+            env["CREATE_TABLE"] = "no"
         return env
 
 
@@ -76,10 +87,19 @@ def parse_url(url: str) -> Database:
     parts = urlsplit(url)
     scheme = parts.scheme.split("+", 1)[0]
     if scheme == "sqlite":
-        # sqlite:///relative.sqlite and sqlite:////absolute.sqlite, as SQLAlchemy spells them.
-        raw = url.split(":///", 1)[1] if ":///" in url else ""
-        if raw in ("", ":memory:"):
+        # sqlite:///relative.sqlite and sqlite:////absolute.sqlite, as SQLAlchemy spells them;
+        # sqlite:// alone (or sqlite:///:memory:) is an in-memory store, for tests.
+        if url.split("+", 1)[-1].split("?", 1)[0] in ("sqlite://", "//"):
             return Database(url=url, backend="sqlite", path=None)
+        raw = url.split(":///", 1)[1] if ":///" in url else ""
+        if raw == ":memory:":
+            return Database(url=url, backend="sqlite", path=None)
+        if not raw:
+            msg = (
+                f"{url}: not a SQLite URL casetrack can use; write sqlite:///relative/path.sqlite "
+                "or sqlite:////absolute/path.sqlite (three slashes, or four for an absolute path)"
+            )
+            raise ConfigurationError(msg)
         return Database(url=url, backend="sqlite", path=Path(unquote(raw)))
     if scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))

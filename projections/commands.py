@@ -16,14 +16,17 @@ from casetrack.cli import (
     open_tracker,
     output_stream,
     say,
+    settings_of,
 )
 from casetrack.errors import StoreUnavailable
+from casetrack.filters import prestation_code, section_code
 from casetrack.output import MEASURE_COLUMNS, write_rows
 from casetrack.progress import Progress
 from casetrack.reporting import KEYS, PERIOD_KINDS, ReportQuery
 from projections import queries
 from projections.reports import emit_report, report_rows
 from projections.runner import ReadModels
+from projections.source import ClockSource, read_clocks
 
 WORK_COLUMNS = ("dossier", "section", "prestation", "engagement", "start", "due", "days", "status")
 WORK_LABELS = (
@@ -100,7 +103,7 @@ def catch_up(tracker: DossierTracker, *, quiet: bool) -> None:
 
 def cmd_project(args: argparse.Namespace) -> int:
     """Catch up, rebuild, or follow."""
-    tracker = open_tracker(args)
+    tracker = open_tracker(args, write=True)
     models = ReadModels(tracker)
     if args.rebuild:
         progress = progress_for(args, "rebuild")
@@ -144,8 +147,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def build_query(args: argparse.Namespace, as_of: Any) -> ReportQuery:
-    """The ReportQuery of the command's options."""
+    """The ReportQuery of the command's options (filters checked: a typo is refused)."""
     by = tuple(k.strip() for k in args.by.split(",") if k.strip())
+    prestation = args.prestation
+    if prestation is not None:
+        prestation = prestation_code(prestation, settings_of(args).rule_set())
     return ReportQuery(
         start=args.start,
         end=args.end,
@@ -153,23 +159,24 @@ def build_query(args: argparse.Namespace, as_of: Any) -> ReportQuery:
         by=by,
         period=args.period,
         engagement=args.engagement,
-        section=args.section,
-        prestation=args.prestation,
+        section=section_code(args.section) if args.section is not None else None,
+        prestation=prestation,
     )
 
 
 def cmd_worklist(args: argparse.Namespace) -> int:
-    """Worklist for corrective action, from the read models."""
+    """Worklist for corrective action, from the read models (never updated here)."""
     tracker = open_tracker(args)
-    ensure_current(tracker, quiet=args.quiet)
     as_of = evaluation_dates(tracker, args.as_of, None)
-    items = queries.worklist(
-        tracker.database.url,
+    found = read_clocks(tracker, engagement=args.engagement, applicable_only=False)
+    tell(found)
+    items = queries.worklist_of(
+        found.rows,
         args.kind,
         tracker.rule_set,
         tracker.calendar,
         as_of,
-        section=args.section,
+        section=section_code(args.section) if args.section is not None else None,
         engagement=args.engagement,
     )
     rows = ({c: getattr(i, c) for c in WORK_COLUMNS} for i in items)
@@ -178,19 +185,24 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     return 0
 
 
-def ensure_current(tracker: DossierTracker, *, quiet: bool) -> None:
-    """Catch up first when the read models lag behind the events."""
-    if not ReadModels(tracker).is_current():
-        catch_up(tracker, quiet=quiet)
+def tell(found: ClockSource) -> None:
+    """Say on stderr where a read command's answer came from, when not the read models."""
+    if found.note:
+        say(f"casetrack: note: {found.note}")
 
 
 def cmd_measures_fast(args: argparse.Namespace) -> int:
-    """Per-dossier measures: from the read models when current, else from the event store."""
+    """Per-dossier measures: from the read models when they can answer, else the events."""
     tracker = open_tracker(args)
-    if args.known_at is not None or args.rules or not ReadModels(tracker).is_current():
+    if args.known_at is not None or args.rules:
         return cmd_measures(args)
+    found = read_clocks(tracker, applicable_only=False)
+    if found.origin != "read models":
+        tell(found)
+        return cmd_measures(args)
+    tell(found)
     as_of = evaluation_dates(tracker, args.as_of, None)
-    lines = queries.measures(tracker.database.url, tracker.rule_set, tracker.calendar, as_of)
+    lines = queries.measures_of(found.rows, tracker.rule_set, tracker.calendar, as_of)
     rows = ({c: getattr(line, c) for c in MEASURE_COLUMNS} for line in lines)
     with output_stream(args.output) as out:
         write_rows(rows, MEASURE_COLUMNS, out, args.format)

@@ -6,7 +6,7 @@ The same SELECTs work with `pandas.read_sql(sql, engine)`: see docs/schema.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Final
 
@@ -109,8 +109,18 @@ def measures(
     source: str | Engine, rule_set: RuleSet, calendar: WorkingCalendar, as_of: date
 ) -> Iterator[MeasureLine]:
     """Per-dossier measures at `as_of`, sorted by dossier then engagement (17, 18, 19)."""
+    return measures_of(clocks(source, applicable_only=False), rule_set, calendar, as_of)
+
+
+def measures_of(
+    rows: Iterable[tuple[str, str, str, Clock]],
+    rule_set: RuleSet,
+    calendar: WorkingCalendar,
+    as_of: date,
+) -> Iterator[MeasureLine]:
+    """Per-dossier measures at `as_of` of (dossier, section, prestation, clock) rows."""
     engagements = {e.number: e for e in rule_set.engagements}
-    for dossier, section, prestation, clock in clocks(source, applicable_only=False):
+    for dossier, section, prestation, clock in rows:
         engagement = engagements[clock.engagement]
         found = measure_clock(clock, engagement, calendar.for_section(section), as_of)
         if found is not None:
@@ -128,8 +138,25 @@ def worklist(
     engagement: int | None = None,
 ) -> list[WorkItem]:
     """Dossiers overdue, at risk or breached at `as_of`, most urgent first."""
+    rows = clocks(source, applicable_only=False)
+    return worklist_of(
+        rows, kind, rule_set, calendar, as_of, section=section, engagement=engagement
+    )
+
+
+def worklist_of(
+    rows: Iterable[tuple[str, str, str, Clock]],
+    kind: str,
+    rule_set: RuleSet,
+    calendar: WorkingCalendar,
+    as_of: date,
+    *,
+    section: str | None = None,
+    engagement: int | None = None,
+) -> list[WorkItem]:
+    """The worklist of (dossier, section, prestation, clock) rows."""
     items = []
-    for line in measures(source, rule_set, calendar, as_of):
+    for line in measures_of(rows, rule_set, calendar, as_of):
         if engagement is not None and line.engagement != engagement:
             continue
         if section is not None and section not in (line.section, _sector(line, as_of)):

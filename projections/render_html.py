@@ -66,6 +66,8 @@ class HtmlReport:
     sector_rows: Sequence[ReportRow]
     elapsed: Mapping[int, Sequence[int]]
     rule_set: RuleSet
+    #: The date of knowledge of a report "as known at K" (None: everything known).
+    known_at: date | None = None
 
 
 def write_html(path: Path, report: HtmlReport) -> None:
@@ -100,29 +102,49 @@ def percent(rate: Decimal) -> str:
     return f"{value:f}".replace(".", ",") + " %"
 
 
-def _french_date(day: date) -> str:
+def french_date(day: date) -> str:
+    """A date as French text: 14/03/2025."""
     return day.strftime("%d/%m/%Y")
 
 
-def _metadata(report: HtmlReport) -> str:
-    query, rules = report.query, report.rule_set
-    grouping = ", ".join(LABELS[k].lower() for k in KEYS if k in query.by) or "aucun"
+def grouping(query: ReportQuery) -> str:
+    """The report's grouping keys in French words, with the period's length."""
+    found = ", ".join(LABELS[k].lower() for k in KEYS if k in query.by) or "aucun"
     if "period" in query.by:
-        grouping += f" (par {PERIOD_NAMES[query.period]})"
-    filters = [
+        found += f" (par {PERIOD_NAMES[query.period]})"
+    return found
+
+
+def filters(query: ReportQuery) -> str:
+    """The report's filters in French words."""
+    found = [
         f"{LABELS[k].lower()} {getattr(query, k)}"
         for k in ("engagement", "section", "prestation")
         if getattr(query, k) is not None
     ]
-    facts = [
-        ("Période", f"du {_french_date(query.start)} au {_french_date(query.end)}"),
-        ("Situation au", _french_date(query.as_of)),
-        ("Référentiel", f"{rules.id} — {rules.title}"),
-        ("Regroupement", grouping),
-        ("Filtres", ", ".join(filters) or "aucun"),
-    ]
+    return ", ".join(found) or "aucun"
+
+
+def definition_list(facts: Sequence[tuple[str, str]]) -> str:
+    """Label and value pairs as the page's metadata list."""
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     return f'<dl class="meta">{items}</dl>'
+
+
+def _metadata(report: HtmlReport) -> str:
+    query, rules = report.query, report.rule_set
+    facts = [
+        ("Période", f"du {french_date(query.start)} au {french_date(query.end)}"),
+        ("Situation au", french_date(query.as_of)),
+    ]
+    if report.known_at is not None:
+        facts.append(("Faits connus au", french_date(report.known_at)))
+    facts += [
+        ("Référentiel", f"{rules.id} — {rules.title}"),
+        ("Regroupement", grouping(query)),
+        ("Filtres", filters(query)),
+    ]
+    return definition_list(facts)
 
 
 def _engagement_section(

@@ -28,11 +28,19 @@ CellValue = str | int | float | date | None
 
 
 def write_xlsx(
-    path: Path, query: ReportQuery, rows: Sequence[ReportRow], rule_set: RuleSet
+    path: Path,
+    query: ReportQuery,
+    rows: Sequence[ReportRow],
+    rule_set: RuleSet,
+    *,
+    known_at: date | None = None,
 ) -> None:
-    """Write the report as a workbook: 'Rapport' first, then 'Engagement 17'… or 'Ensemble'."""
+    """Write the report as a workbook: 'Rapport' first, then 'Engagement 17'… or 'Ensemble'.
+
+    `known_at` is the date of knowledge of a report "as known at K" (None: everything known).
+    """
     workbook = Workbook()
-    _fill_summary(workbook.worksheets[0], query, rows, rule_set)
+    _fill_summary(workbook.worksheets[0], query, rows, rule_set, known_at)
     if "engagement" in query.by:
         columns = tuple(c for c in query.columns if c != "engagement")
         for number in _engagement_order(rows, rule_set):
@@ -51,10 +59,14 @@ def _engagement_order(rows: Sequence[ReportRow], rule_set: RuleSet) -> list[int]
 
 
 def _fill_summary(
-    sheet: Worksheet, query: ReportQuery, rows: Sequence[ReportRow], rule_set: RuleSet
+    sheet: Worksheet,
+    query: ReportQuery,
+    rows: Sequence[ReportRow],
+    rule_set: RuleSet,
+    known_at: date | None,
 ) -> None:
     sheet.title = SUMMARY_SHEET
-    title = _put(sheet, 1, 1, "Rapport de respect des délais (engagements QualiPARIS)")
+    title = put(sheet, 1, 1, "Rapport de respect des délais (engagements QualiPARIS)")
     title.font = Font(bold=True, size=14)
     grouping = ", ".join(LABELS[k].lower() for k in KEYS if k in query.by) or "aucun"
     engagements = (
@@ -66,6 +78,7 @@ def _fill_summary(
         ("Du", query.start),
         ("Au", query.end),
         ("Situation au", query.as_of),
+        *([("Faits connus au", known_at)] if known_at is not None else []),
         ("Regroupement", grouping),
         ("Période", PERIOD_NAMES[query.period] if "period" in query.by else "toute la plage"),
         ("Référentiel", rule_set.id),
@@ -74,7 +87,7 @@ def _fill_summary(
         ("Filtre engagement", query.engagement if query.engagement is not None else "tous"),
         ("Filtre secteur", query.section or "tous"),
         ("Filtre prestation", query.prestation or "toutes"),
-        ("Paramètres", _parameters(query)),
+        ("Paramètres", parameters(query, known_at)),
         ("Lignes", len(rows) if rows else "aucune mesure sur la période"),
     ]
     entries += [
@@ -82,16 +95,16 @@ def _fill_summary(
         for e in engagements
     ]
     for index, (label, value) in enumerate(entries, start=3):
-        _put(sheet, index, 1, label).font = _BOLD
-        cell = _put(sheet, index, 2, value)
+        put(sheet, index, 1, label).font = _BOLD
+        cell = put(sheet, index, 2, value)
         cell.alignment = Alignment(horizontal="left")
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT
-    _fit_widths(sheet, first_row=3)  # the title in A1 may overflow into the empty cells
+    fit_widths(sheet, first_row=3)  # the title in A1 may overflow into the empty cells
 
 
-def _parameters(query: ReportQuery) -> str:
-    # The command line that regenerates this report (as_of is pinned so the figures repeat).
+def parameters(query: ReportQuery, known_at: date | None = None) -> str:
+    """The options that give this report again (as_of pinned, so the figures repeat)."""
     parts = [
         f"--from {query.start.isoformat()}",
         f"--to {query.end.isoformat()}",
@@ -105,12 +118,14 @@ def _parameters(query: ReportQuery) -> str:
         parts.append(f"--section {query.section}")
     if query.prestation is not None:
         parts.append(f"--prestation {query.prestation}")
+    if known_at is not None:
+        parts.append(f"--known-at {known_at.isoformat()}")
     return " ".join(parts)
 
 
 def _fill_table(sheet: Worksheet, columns: Sequence[str], rows: Sequence[ReportRow]) -> None:
     for index, name in enumerate(columns, start=1):
-        cell = _put(sheet, 1, index, LABELS[name])
+        cell = put(sheet, 1, index, LABELS[name])
         cell.font = _BOLD
         if name not in KEYS:
             cell.alignment = Alignment(horizontal="right")
@@ -123,14 +138,14 @@ def _fill_table(sheet: Worksheet, columns: Sequence[str], rows: Sequence[ReportR
                 cell = sheet.cell(row=row_index, column=index, value=float(row.rate))
                 cell.number_format = RATE_FORMAT
             else:
-                _put(sheet, row_index, index, value)
+                put(sheet, row_index, index, value)
     sheet.freeze_panes = "A2"
     if rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    _fit_widths(sheet)
+    fit_widths(sheet)
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell | MergedCell:
+def put(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell | MergedCell:
     """Write a value; text always stays text, whatever it starts with."""
     cell = sheet.cell(row=row, column=column)
     if not isinstance(value, str):
@@ -155,7 +170,8 @@ def _display_width(value: object, number_format: str) -> int:
     return len(str(value))
 
 
-def _fit_widths(sheet: Worksheet, first_row: int = 1) -> None:
+def fit_widths(sheet: Worksheet, first_row: int = 1) -> None:
+    """Widen each column to its longest value, from `first_row` down."""
     for index, column in enumerate(sheet.iter_cols(min_row=first_row), start=1):
         width = max((_display_width(c.value, c.number_format) for c in column), default=0)
         # +3 leaves room for the filter button of the header.

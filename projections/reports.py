@@ -20,8 +20,7 @@ from casetrack.facts import Facts, sector_of
 from casetrack.output import write_rows
 from casetrack.reporting import LABELS, ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
-from projections import queries
-from projections.runner import ReadModels
+from projections.source import read_clocks
 
 Triple = tuple[str, str, Clock]
 
@@ -29,20 +28,22 @@ Triple = tuple[str, str, Clock]
 def clock_source(
     tracker: DossierTracker, query: ReportQuery, known_at: date | None, *, custom_rules: bool
 ) -> tuple[list[Triple], str]:
-    """The clocks a report folds: read models when they can answer, else the event store."""
-    if known_at is None and not custom_rules:
-        models = ReadModels(tracker)
-        if not models.is_current():
-            models.catch_up()
-        triples = [
-            (section, prestation, clock)
-            for _, section, prestation, clock in queries.clocks(
-                tracker.database.url, engagement=query.engagement, prestation=query.prestation
-            )
-        ]
-        return triples, "read models"
-    return event_store_clocks(tracker, tracker.rule_set, known_at), (
-        f"event store, facts known at {known_at.isoformat()}" if known_at else "event store"
+    """The clocks a report folds: read models when they can answer, else the event store.
+
+    Never a catch-up or a rebuild: stderr says when the answer is not from current read
+    models (projections.source).
+    """
+    found = read_clocks(
+        tracker,
+        known_at=known_at,
+        custom_rules=custom_rules,
+        engagement=query.engagement,
+        prestation=query.prestation,
+    )
+    if found.note:
+        say(f"casetrack: note: {found.note}")
+    return [(section, prestation, clock) for _, section, prestation, clock in found.rows], (
+        found.origin
     )
 
 
@@ -133,11 +134,13 @@ def emit_report(
         msg = f"--format {fmt} writes a file: give --output PATH"
         raise InputRefused(msg)
     path = Path(args.output)
+    # `report --known-at` and `reaudit` say which facts they used; a plain report has none.
+    known_at: date | None = getattr(args, "known_at", None)
     # Renderers load only when their format is asked: openpyxl alone adds ~0.2 s to every command.
     if fmt == "xlsx":
         from projections.render_xlsx import write_xlsx  # noqa: PLC0415
 
-        write_xlsx(path, query, rows, tracker.rule_set)
+        write_xlsx(path, query, rows, tracker.rule_set, known_at=known_at)
     else:
         from projections.render_html import HtmlReport, write_html  # noqa: PLC0415
 
@@ -151,6 +154,7 @@ def emit_report(
                 sector_rows=build_report(by_sector, triples),
                 elapsed=elapsed_by_engagement(query, triples),
                 rule_set=tracker.rule_set,
+                known_at=known_at,
             ),
         )
     if not args.quiet:

@@ -58,6 +58,19 @@ class RunResult:
     rebuilt: bool = False
 
 
+@define
+class ModelState:
+    """Whether the read models can answer for a tracker's settings, and how far behind."""
+
+    usable: bool
+    #: Why they cannot answer ("" when they can).
+    why: str = ""
+    #: Events of the event store not yet applied.
+    behind: int = 0
+    #: The extraction date their statuses were computed at.
+    as_of: date | None = None
+
+
 class ReadModels:
     """The read models of one store: catch up, rebuild, and report where they stand."""
 
@@ -97,6 +110,21 @@ class ReadModels:
             status_as_of=row.status_as_of,
             fingerprint=row.fingerprint,
         )
+
+    def state(self) -> ModelState:
+        """Where the read models stand for this tracker's rule set and calendar (reads only)."""
+        tracking = self.tracking()
+        if tracking is None:
+            return ModelState(False, "the read models were never built")
+        if tracking.schema_version != SCHEMA_VERSION:
+            return ModelState(False, "the read models are of an older casetrack version")
+        if tracking.fingerprint != self.fingerprint:
+            return ModelState(
+                False, "the read models were computed with another rule set or calendar"
+            )
+        last = self.tracker.recorder.max_notification_id() or 0
+        behind = max(last - tracking.position, 0)
+        return ModelState(True, behind=behind, as_of=tracking.status_as_of)
 
     def is_current(self) -> bool:
         """Whether the read models hold every stored event, in the current schema."""

@@ -149,11 +149,18 @@ def test_hostile_values_are_stored_literally_or_quarantined_and_every_command_st
         measures,
         quarantine,
         run_ok(capsys, db_url, "report", *YEAR),
-        run_ok(capsys, db_url, "report", *YEAR, "--prestation", code, "--format", "csv"),
         run_ok(capsys, db_url, "worklist", "--overdue"),
-        run_ok(capsys, db_url, "worklist", "--at-risk", "--section", code, "--format", "csv"),
         run_ok(capsys, db_url, "export", "eventlog", "--format", "csv"),
     ]
+    # A hostile value as a filter is refused like any filter naming nothing that exists
+    # (exit 2, the valid values named), never passed on to a query.
+    for argv in (
+        ("report", *YEAR, "--prestation", code, "--format", "csv"),
+        ("worklist", "--at-risk", "--section", code, "--format", "csv"),
+    ):
+        refused = cli(capsys, "--db", db_url, "-q", *argv)
+        assert refused.code == 2, (argv[0], refused.err[-500:])
+        assert "use one of" in refused.err or "use 01 to 20, or PC" in refused.err
     xes = run_ok(capsys, db_url, "export", "eventlog", "--format", "xes")
 
     set_aside = {int(r["line"]): r for r in parsed(quarantine)}

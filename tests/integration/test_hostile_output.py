@@ -208,6 +208,51 @@ def test_reaudit_comparison_csv_prefixes_sections(
     )
 
 
+def test_reaudit_changes_csv_prefixes_dossiers_and_sections(
+    store: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    changes = tmp_path / "changes.csv"
+    # The day before KNOWN_ON nothing is known: every measure of the year changed since.
+    before = ("--known-at", "2025-01-23", "--compare", "--format", "csv")
+
+    run(capsys, store, "reaudit", *YEAR, *before, "--changes", str(changes))
+
+    rows = csv_rows(changes.read_text(encoding="utf-8"))
+    assert rows[0][:6] == [
+        "dossier",
+        "section",
+        "prestation",
+        "engagement",
+        "status_known_at",
+        "status_now",
+    ]
+    # SUM's prestation is outside the rule set: not applicable, so in no period.
+    assert sorted(r[:6] for r in rows[1:]) == sorted(
+        [
+            [q(MINUS), q(FULL_WIDTH), "PL", "19", "", "breached"],
+            [CONTROL, CONTROL_SECTION, "PL", "19", "", "met"],
+            [q(AT), q(TAB), "CSP", "19", "", "overdue"],
+        ]
+    )
+
+
+def test_reaudit_comparison_html_and_xlsx_keep_hostile_text_as_text(
+    store: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    page, book = tmp_path / "reaudit.html", tmp_path / "reaudit.xlsx"
+    before = ("reaudit", *YEAR, "--known-at", "2025-01-23", "--compare")
+
+    run(capsys, store, *before, "--format", "html", "--output", str(page))
+    run(capsys, store, *before, "--format", "xlsx", "--output", str(book))
+
+    html = page.read_text(encoding="utf-8")
+    assert "<td>@C</td>" in html
+    assert "<td>=HYPERLINK" not in html  # not applicable: no change listed
+    dossiers = load_workbook(book)["Changements"]["A"][1:]
+    assert sorted(c.value for c in dossiers) == sorted([MINUS, "A\ufffdB", AT])
+    assert {c.data_type for c in dossiers} == {"s"}
+
+
 def test_sample_csv_prefixes_text(store: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = run(
         capsys,

@@ -119,22 +119,22 @@ def test_report_saved_that_week_equals_the_naive_report_known_at_that_week(
     assert actual == expected
 
 
-def status(facts: Facts | None, engagement: int, day: date) -> str:
-    """The naive status at `day`, "-" when the dossier or its clock has not started."""
+def status(facts: Facts | None, engagement: int, day: date) -> str | None:
+    """The naive status at `day`, None when the dossier or its clock has not started."""
     if facts is None:
-        return "-"
+        return None
     found = measure(facts, engagement, day)
-    return "-" if found is None else found.status
+    return None if found is None else found.status
 
 
 def late_stops(
     then: dict[str, Facts], now: dict[str, Facts], known_at: date
-) -> set[tuple[str, int, str, str]]:
+) -> set[tuple[str, int, str | None, str | None]]:
     """(dossier, engagement) whose stop happened by K but was entered in PIAF after K.
 
     At K the clock looked open; known now, it is met or breached.
     """
-    found = set()
+    found: set[tuple[str, int, str | None, str | None]] = set()
     for number, earlier in then.items():
         for engagement in ENGAGEMENTS:
             _, stop_now = clock_dates(now[number], engagement)
@@ -212,10 +212,15 @@ def _text(value: object) -> str:
 
 
 def _figures(rows: list[dict[str, object]], side: str) -> list[list[str]]:
-    """One side of the comparison's figures as report rows (engagement, section, figures)."""
+    """One side of the comparison's figures as report rows (engagement, section, figures).
+
+    A group the other side alone has shows zero counts on this side: the report omits it.
+    """
     table = []
     for row in rows:
-        if f"measured_{side}" not in row:
+        if not any(
+            row[f"{f}_{side}"] for f in ("measured", "open_pending", "open_overdue", "invalid")
+        ):
             continue
         cells = [str(row["engagement"]), str(row["section"])]
         for figure in FIGURES:

@@ -1,0 +1,288 @@
+"""`reaudit --compare`: a period's figures as known at K beside those known now, and what changed.
+
+Both sides are folded from one read of the event store. Each side is evaluated at its own
+date: the figures known at K at the query's `as_of` (default K), the figures known now at the
+latest extraction date, as measures.md's "Known at (re-audit)" compares them.
+
+A measure is *changed* when its status differs between the two sides, each side evaluated
+at min(--to, its evaluation date), and it belongs to the period on at least one side: it
+stopped (met, breached, invalid) with its stop date in --from..--to, or it was open
+(pending, overdue) on that side's evaluation day. A clock not started on a side has no
+status there (None: empty in CSV, null in JSON).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+from attrs import evolve, frozen
+
+from casetrack.application import DossierTracker
+from casetrack.clocks import Clock
+from casetrack.facts import Facts, sector_of
+from casetrack.measures import measure_clock
+from casetrack.reporting import (
+    FIGURES,
+    KEYS,
+    LABELS,
+    STOPPED_OUTCOMES,
+    ReportQuery,
+    ReportRow,
+    build_report,
+)
+from casetrack.rules import Engagement
+from projections.reports import Triple, clocks_of
+
+#: Grouping of the figures when --compare is given without --by.
+COMPARE_KEYS: Final = ("engagement", "section")
+#: The two sides, in column order: facts known at K, then everything known now.
+SIDES: Final = ("known_at", "now")
+#: (column, figure, side) of the side-by-side figures: every figure known at K, then now.
+FIGURE_COLUMNS: Final = tuple((f"{f}_{s}", f, s) for s in SIDES for f in FIGURES)
+#: Columns of the changed measures (CSV --changes, JSON "changes"), a public interface.
+CHANGE_COLUMNS: Final = (
+    "dossier",
+    "section",
+    "prestation",
+    "engagement",
+    "status_known_at",
+    "status_now",
+    "elapsed_known_at",
+    "elapsed_now",
+    "stop_known_at",
+    "stop_now",
+)
+#: French words of the sides, in headers such as "Mesurés (K)".
+SIDE_LABELS: Final = {"known_at": "K", "now": "maintenant"}
+#: French headers of the changed measures (the PIAF section, as the worklist calls it).
+CHANGE_LABELS: Final = {
+    "dossier": "Dossier",
+    "section": "Section",
+    "prestation": "Prestation",
+    "engagement": LABELS["engagement"],
+    "status_known_at": "Statut (K)",
+    "status_now": "Statut (maintenant)",
+    "elapsed_known_at": "Délai (K)",
+    "elapsed_now": "Délai (maintenant)",
+    "stop_known_at": "Arrêt (K)",
+    "stop_now": "Arrêt (maintenant)",
+}
+#: Statuses as the French outputs write them, in the words of the report's column labels.
+STATUS_LABELS: Final = {
+    "met": "respecté",
+    "breached": "dépassé",
+    "pending": "en cours",
+    "overdue": "en retard",
+    "not_applicable": "sans objet",
+    "invalid": "anomalie",
+    None: "non démarré",
+}
+_OPEN: Final = frozenset({"pending", "overdue"})
+
+
+def figure_label(figure: str, side: str) -> str:
+    """French header of one side of a figure: "Mesurés (K)", "Taux (maintenant)"."""
+    return f"{LABELS[figure]} ({SIDE_LABELS[side]})"
+
+
+@frozen
+class ComparedRow:
+    """One group of the figures on both sides (a group absent on a side counts zero there)."""
+
+    known_at: ReportRow
+    now: ReportRow
+
+    def side(self, side: str) -> ReportRow:
+        """The row of one side, "known_at" or "now"."""
+        return self.known_at if side == "known_at" else self.now
+
+    def record(self, keys: tuple[str, ...]) -> dict[str, object]:
+        """Typed values by column: the kept keys, then each figure of each side."""
+        found: dict[str, object] = {k: getattr(self.known_at, k) for k in keys}
+        for column, figure, side in FIGURE_COLUMNS:
+            found[column] = getattr(self.side(side), figure)
+        return found
+
+
+@frozen
+class StatusChange:
+    """A measure of the period whose status known at K differs from its status known now."""
+
+    dossier: str
+    section: str
+    prestation: str
+    engagement: int
+    status_known_at: str | None
+    status_now: str | None
+    elapsed_known_at: int | None
+    elapsed_now: int | None
+    stop_known_at: date | None
+    stop_now: date | None
+
+    def record(self) -> dict[str, object]:
+        """Typed values by CHANGE_COLUMNS."""
+        return {c: getattr(self, c) for c in CHANGE_COLUMNS}
+
+
+@frozen
+class Comparison:
+    """Everything `reaudit --compare` writes, with typed values (each writer formats them)."""
+
+    query: ReportQuery
+    known_at: date
+    now_as_of: date
+    rows: tuple[ComparedRow, ...]
+    changes: tuple[StatusChange, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The grouping keys kept, in spec order."""
+        return tuple(k for k in KEYS if k in self.query.by)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Machine-readable header of the figures."""
+        return self.keys + tuple(column for column, _, _ in FIGURE_COLUMNS)
+
+    @property
+    def changed_dossiers(self) -> int:
+        """How many dossiers have at least one changed measure."""
+        return len({c.dossier for c in self.changes})
+
+
+def compare(tracker: DossierTracker, query: ReportQuery, known_at: date) -> Comparison:
+    """The comparison of `query` (its `as_of` evaluates the side known at K) with now."""
+    now_as_of = tracker.default_as_of() or query.as_of
+    # One read of the event store folds both sides: facts known at K, and known now.
+    then_facts, now_facts = tracker.all_facts_at(known_at, None)
+    then = clocks_of(tracker, tracker.rule_set, then_facts)
+    now = clocks_of(tracker, tracker.rule_set, now_facts)
+    before = build_report(query, then)
+    after = build_report(evolve(query, as_of=now_as_of), now)
+    changes = status_changes(tracker, query, now_as_of, (then_facts, then), (now_facts, now))
+    return Comparison(query, known_at, now_as_of, side_by_side(before, after), tuple(changes))
+
+
+def side_by_side(before: list[ReportRow], after: list[ReportRow]) -> tuple[ComparedRow, ...]:
+    """Pair the rows of both sides by their keys, in the report's order."""
+    sides: dict[tuple[object, ...], dict[str, ReportRow]] = {}
+    for side, rows in zip(SIDES, (before, after), strict=True):
+        for row in rows:
+            sides.setdefault(_key(row), {})[side] = row
+    paired = []
+    for key in sorted(sides, key=_order):
+        found = sides[key]
+        empty = _nothing(key)
+        paired.append(ComparedRow(found.get("known_at", empty), found.get("now", empty)))
+    return tuple(paired)
+
+
+def status_changes(
+    tracker: DossierTracker,
+    query: ReportQuery,
+    now_as_of: date,
+    then: tuple[list[Facts], list[Triple]],
+    now: tuple[list[Facts], list[Triple]],
+) -> list[StatusChange]:
+    """Measures of the period whose status differs between known at K and known now.
+
+    Each side is (facts of every dossier, their clocks engagement by engagement in rule-set
+    order, as `clocks_of` lists them), so the clocks are computed once for figures and changes.
+    """
+    engagements = tracker.rule_set.ordered
+    width = len(engagements)
+    then_day, now_day = min(query.end, query.as_of), min(query.end, now_as_of)
+    earlier_index = {f.number: i for i, f in enumerate(then[0])}
+    changes = []
+    for position, facts in enumerate(now[0]):
+        earlier = earlier_index.get(facts.number)
+        earlier_facts = then[0][earlier] if earlier is not None else None
+        if not (_wanted(query, facts) or (earlier_facts and _wanted(query, earlier_facts))):
+            continue
+        for offset, engagement in enumerate(engagements):
+            if query.engagement is not None and engagement.number != query.engagement:
+                continue
+            now_clock = now[1][position * width + offset][2]
+            then_clock = then[1][earlier * width + offset][2] if earlier is not None else None
+            then_state = then_clock.state_at(then_day) if then_clock else None
+            now_state = now_clock.state_at(now_day)
+            if then_state == now_state or not (
+                _counted(query, then_clock, then_state) or _counted(query, now_clock, now_state)
+            ):
+                continue
+            changes.append(
+                StatusChange(
+                    facts.number,
+                    facts.section,
+                    facts.prestation,
+                    engagement.number,
+                    then_state,
+                    now_state,
+                    _elapsed(tracker, engagement, earlier_facts, then_clock, then_day),
+                    _elapsed(tracker, engagement, facts, now_clock, now_day),
+                    then_clock.stop if then_clock else None,
+                    now_clock.stop,
+                )
+            )
+    return changes
+
+
+def _wanted(query: ReportQuery, facts: Facts) -> bool:
+    # The report's filters: a prestation, and a section code or the sector it belongs to.
+    if query.prestation is not None and facts.prestation != query.prestation:
+        return False
+    wanted = query.section
+    return wanted is None or wanted in (facts.section, sector_of(facts.section, query.end))
+
+
+def _counted(query: ReportQuery, clock: Clock | None, state: str | None) -> bool:
+    # In the period on this side: stopped inside it, or open on the side's evaluation day.
+    if clock is None or state is None:
+        return False
+    if state in STOPPED_OUTCOMES:
+        return clock.stop is not None and query.start <= clock.stop <= query.end
+    return state in _OPEN
+
+
+def _elapsed(
+    tracker: DossierTracker,
+    engagement: Engagement,
+    facts: Facts | None,
+    clock: Clock | None,
+    day: date,
+) -> int | None:
+    if facts is None or clock is None:
+        return None
+    found = measure_clock(clock, engagement, tracker.calendar.for_section(facts.section), day)
+    return None if found is None else found.elapsed
+
+
+def _key(row: ReportRow) -> tuple[object, ...]:
+    return tuple(getattr(row, k) for k in KEYS)
+
+
+def _order(key: tuple[object, ...]) -> tuple[object, ...]:
+    # The report's order; a dropped key is None in every row, so "" sorts them alike.
+    return tuple("" if value is None else value for value in key)
+
+
+def _nothing(key: tuple[object, ...]) -> ReportRow:
+    """What the report engine gives a group with nothing in it: zero counts, no rate."""
+    engagement, section, prestation, period = key
+    return ReportRow(
+        engagement=engagement,  # type: ignore[arg-type]
+        section=section,  # type: ignore[arg-type]
+        prestation=prestation,  # type: ignore[arg-type]
+        period=period,  # type: ignore[arg-type]
+        measured=0,
+        met=0,
+        breached=0,
+        rate=None,
+        median=None,
+        p90=None,
+        max=None,
+        open_pending=0,
+        open_overdue=0,
+        invalid=0,
+    )

@@ -1,0 +1,106 @@
+"""Where a read command's clocks come from. Reads never write: no catch-up, no rebuild.
+
+The read models answer when they were computed with the rule set and calendar asked
+(a lag behind the event store is said on stderr, with the command that closes it).
+Otherwise, and always for "as known at K", the clocks are folded from the event store,
+as `reaudit --rules` does, and stderr says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from attrs import frozen
+
+from casetrack.application import DossierTracker
+from casetrack.clocks import Clock, clock_of
+from casetrack.facts import Facts
+from casetrack.rules import RuleSet
+from projections import queries
+from projections.runner import ReadModels
+
+#: (dossier number, section, prestation, clock), by dossier then engagement.
+ClockRow = tuple[str, str, str, Clock]
+
+REBUILD_HINT = "run `casetrack project` (a writing job) to bring them in line"
+
+
+@frozen
+class ClockSource:
+    """The clocks a read command folds, where they come from, and what to tell the user."""
+
+    rows: list[ClockRow]
+    origin: str
+    #: A line for stderr when the answer did not come from current read models.
+    note: str | None = None
+
+
+def read_clocks(
+    tracker: DossierTracker,
+    *,
+    known_at: date | None = None,
+    custom_rules: bool = False,
+    engagement: int | None = None,
+    prestation: str | None = None,
+    applicable_only: bool = True,
+) -> ClockSource:
+    """The clocks of every dossier (filtered), from the read models when they can answer."""
+    if known_at is not None:
+        rows = event_store_rows(tracker, tracker.rule_set, tracker.all_facts(known_at))
+        origin = f"event store, facts known at {known_at.isoformat()}"
+        return ClockSource(_filtered(rows, engagement, prestation, applicable_only), origin)
+    if custom_rules:
+        rows = event_store_rows(tracker, tracker.rule_set, tracker.all_facts())
+        return ClockSource(_filtered(rows, engagement, prestation, applicable_only), "event store")
+    state = ReadModels(tracker).state()
+    if not state.usable:
+        rows = event_store_rows(tracker, tracker.rule_set, tracker.all_facts())
+        why = f"{state.why}: computed from the event store instead; {REBUILD_HINT}"
+        return ClockSource(
+            _filtered(rows, engagement, prestation, applicable_only), "event store", why
+        )
+    found = list(
+        queries.clocks(
+            tracker.database.url,
+            engagement=engagement,
+            prestation=prestation,
+            applicable_only=applicable_only,
+        )
+    )
+    lag: str | None = None
+    if state.behind:
+        lag = (
+            f"the read models are {state.behind:,} events behind the event store (they "
+            f"answer as of the extract of {_day(state.as_of)}); {REBUILD_HINT}"
+        )
+    return ClockSource(found, "read models", lag)
+
+
+def event_store_rows(
+    tracker: DossierTracker, rule_set: RuleSet, all_facts: Iterable[Facts]
+) -> Iterator[ClockRow]:
+    """(dossier, section, prestation, clock) of every engagement of every dossier."""
+    for facts in all_facts:
+        for engagement in rule_set.ordered:
+            clock = clock_of(facts, engagement, tracker.calendar)
+            yield facts.number, facts.section, facts.prestation, clock
+
+
+def _filtered(
+    rows: Iterable[ClockRow],
+    engagement: int | None,
+    prestation: str | None,
+    applicable_only: bool,
+) -> list[ClockRow]:
+    return [
+        row
+        for row in rows
+        if (engagement is None or row[3].engagement == engagement)
+        and (prestation is None or row[2] == prestation)
+        and (row[3].applicable or not applicable_only)
+    ]
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "(none)"
