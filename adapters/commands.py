@@ -12,7 +12,9 @@ from adapters.ingest import Ingestor
 from adapters.mapping import DEFAULT_MAPPING, load_mapping
 from adapters.rowstate import RowStateStore
 from adapters.summary import IngestSummary
-from casetrack.cli import iso_date, open_tracker, output_stream, say
+from casetrack.arguments import iso_date, seconds
+from casetrack.console import say
+from casetrack.context import CommandContext
 from casetrack.output import write_rows
 from casetrack.progress import Progress
 
@@ -44,7 +46,7 @@ def register(commands: Any) -> None:
         )
         p.add_argument(
             "--wait",
-            type=_seconds,
+            type=seconds,
             default=DEFAULT_WAIT,
             metavar="SECONDS",
             help="how long to wait for another job holding the store (default: %(default)s)",
@@ -64,21 +66,10 @@ def progress_factory(args: argparse.Namespace) -> Any:
     return lambda label, total: Progress(label, total, enabled=not args.quiet)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < float("inf"):
-        msg = f"{text!r} is not a number of seconds (0 or more)"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
+def cmd_ingest(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Ingest files of one kind as one job, in extraction-date order, then catch up."""
     mapping = load_mapping(args.mapping) if args.mapping else DEFAULT_MAPPING
-    tracker = open_tracker(args, write=True)
+    tracker = ctx.tracker(write=True)
     masked = tracker.database.masked
 
     def waiting() -> None:
@@ -122,14 +113,14 @@ def after_ingest(args: argparse.Namespace, tracker: Any) -> None:
         hook.load()(tracker, quiet=args.quiet)
 
 
-def cmd_quarantine(args: argparse.Namespace) -> int:
+def cmd_quarantine(args: argparse.Namespace, ctx: CommandContext) -> int:
     """List quarantined rows."""
-    tracker = open_tracker(args)
+    tracker = ctx.tracker()
     rows = RowStateStore(tracker.database.url, write=False).quarantined()
     items = (
         {"file": r.file, "line": r.line, "dossier": r.dossier, "reason": r.reason} for r in rows
     )
     labels = ("Fichier", "Ligne", "Dossier", "Motif")
-    with output_stream(args.output) as out:
+    with ctx.output(args.output) as out:
         write_rows(items, QUARANTINE_COLUMNS, out, args.format, labels=labels)
     return 0

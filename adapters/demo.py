@@ -8,14 +8,18 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Final
 
+from attrs import evolve
+
 from adapters.commands import AFTER_INGEST
 from adapters.eventlog import log_lines, write_csv, write_xes
 from adapters.ingest import Ingestor
 from adapters.summary import IngestSummary
 from adapters.synthetic import generate
 from casetrack.application import DossierTracker
-from casetrack.cli import iso_date, open_tracker, output_stream, say
+from casetrack.arguments import iso_date, positive_int
 from casetrack.clocks import clock_of
+from casetrack.console import output_stream, say
+from casetrack.context import CommandContext
 from casetrack.errors import InputRefused
 from casetrack.progress import Progress
 from casetrack.reporting import LABELS, ReportQuery, build_report
@@ -49,18 +53,6 @@ def register(commands: Any) -> None:
     e.set_defaults(handler=cmd_export_eventlog)
 
 
-def positive_int(text: str) -> int:
-    """A whole number of at least 1 (an argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"{text!r} is not a whole number of at least 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
 def writable_folder(out: Path) -> None:
     """Refuse, before writing anything, a --out that is a file or cannot be written."""
     if out.exists() and not out.is_dir():
@@ -76,7 +68,7 @@ def writable_folder(out: Path) -> None:
         raise InputRefused(msg) from None
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
+def cmd_generate(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Write synthetic files."""
     writable_folder(args.out)
     files = _generate(args.out, args.year, args.dossiers, args.seed, args.full_extract, args.quiet)
@@ -100,16 +92,16 @@ def _generate(out: Path, year: int, dossiers: int, seed: int, full: bool, quiet:
     return files
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Generate, ingest and report a demo year in an embedded SQLite file."""
     url = args.db or f"sqlite:///{DEMO_DB}"
     if args.db is None:
         for suffix in ("", "-wal", "-shm", ".lock"):
             Path(DEMO_DB + suffix).unlink(missing_ok=True)
         say(f"demo store: {DEMO_DB} (started afresh), data files in {DEMO_DATA}/")
-    args.db = url
+    ctx.settings = evolve(ctx.settings, db=url)  # the demo's own store unless --db names one
     files = _generate(DEMO_DATA, args.year, args.dossiers, args.seed, False, args.quiet)
-    tracker = open_tracker(args, write=True)
+    tracker = ctx.tracker(write=True)
     ingestor = Ingestor(tracker)
     # Files of one day: the PIAF extract first, so the transfers find their dossiers.
     ordered = sorted(
@@ -198,9 +190,9 @@ def print_lines(lines: list[str]) -> None:
         out.write("\n".join(lines) + "\n")
 
 
-def cmd_export_eventlog(args: argparse.Namespace) -> int:
+def cmd_export_eventlog(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Write the event log for process-mining tools."""
-    tracker = open_tracker(args)
+    tracker = ctx.tracker()
     lines = log_lines(tracker.all_facts(args.known_at))
     with output_stream(args.output) as out:
         count = (write_xes if args.format == "xes" else write_csv)(lines, out)

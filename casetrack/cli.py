@@ -1,72 +1,38 @@
-"""The `casetrack` command line: core commands here, others plugged in by entry points."""
+"""The `casetrack` command line: parsing, the command context, exit codes and messages.
+
+Commands come from `casetrack.commands` and, through entry points, from the adapters and
+projections packages; each takes `(args, context)`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
 from importlib.metadata import entry_points
-from pathlib import Path
-from typing import TextIO
 
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from casetrack import __version__, faults
-from casetrack.application import DossierTracker
+from casetrack.commands import register as register_core
+from casetrack.console import say
+from casetrack.context import CommandContext, Handler
 from casetrack.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     CasetrackError,
     ConfigurationError,
-    InputRefused,
     exit_code,
 )
-from casetrack.history import history_lines
-from casetrack.measures import measure_all
-from casetrack.output import MEASURE_COLUMNS, measure_row, write_rows, write_table
 from casetrack.persistence import DEFAULT_URL, mask_url, parse_url
 from casetrack.settings import (
     CALENDAR_VARIABLE,
     CIPHER_KEY_VARIABLE,
     DB_VARIABLE,
-    Settings,
     store_error,
 )
 
-Handler = Callable[[argparse.Namespace], int]
 PLUGIN_GROUP = "casetrack.commands"
-
-
-def iso_date(text: str) -> date:
-    """Parse an `AAAA-MM-JJ` argument."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        msg = f"{text!r} is not a date; write AAAA-MM-JJ, e.g. 2025-03-14"
-        raise argparse.ArgumentTypeError(msg) from None
-
-
-def settings_of(args: argparse.Namespace) -> Settings:
-    """The job's settings: the command's flags, else the environment, else the defaults."""
-    return Settings.from_env(
-        db=getattr(args, "db", None),
-        calendar=getattr(args, "calendar", None),
-        rules=getattr(args, "rules", None),
-        quiet=bool(getattr(args, "quiet", False)),
-    )
-
-
-def database_url(args: argparse.Namespace) -> str:
-    """`--db`, else $CASETRACK_DB, else the embedded SQLite default."""
-    return settings_of(args).db
-
-
-def open_tracker(args: argparse.Namespace, *, write: bool = False) -> DossierTracker:
-    """The store of the command's settings: read-only unless the command writes."""
-    return settings_of(args).open(write=write)
 
 
 def explain(url: str, exc: Exception) -> CasetrackError | None:
@@ -98,97 +64,6 @@ def undecipherable(url: str) -> ConfigurationError:
     return ConfigurationError(msg)
 
 
-@contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    """Write to a file when given, else to stdout."""
-    if path is None:
-        yield sys.stdout
-        return
-    target = Path(path)
-    try:
-        stream = target.open("w", encoding="utf-8", newline="")
-    except IsADirectoryError:
-        msg = f"--output {path}: is a folder; give a file name in it, e.g. {target / 'report'}"
-        raise InputRefused(msg) from None
-    except FileNotFoundError:
-        msg = f"--output {path}: the folder {target.parent} does not exist; create it first"
-        raise InputRefused(msg) from None
-    except OSError as error:
-        msg = f"--output {path}: cannot be written ({error.strerror}); choose another path"
-        raise InputRefused(msg) from None
-    with stream as out:
-        yield out
-
-
-def evaluation_dates(tracker: DossierTracker, as_of: date | None, known_at: date | None) -> date:
-    """measures.md: `as_of` defaults to K when known at K, else to the latest extraction."""
-    if as_of is not None:
-        return as_of
-    if known_at is not None:
-        return known_at
-    latest = tracker.default_as_of()
-    if latest is None:
-        msg = (
-            "nothing ingested yet, so there is no default evaluation date: give --as-of AAAA-MM-JJ"
-        )
-        raise InputRefused(msg)
-    return latest
-
-
-def cmd_measures(args: argparse.Namespace) -> int:
-    """Per-dossier measures, exactly the spec's columns."""
-    tracker = open_tracker(args)
-    as_of = evaluation_dates(tracker, args.as_of, args.known_at)
-    rows = (
-        measure_row(facts, m)
-        for facts in tracker.all_facts(args.known_at)
-        for m in measure_all(facts, tracker.rule_set, tracker.calendar, as_of)
-    )
-    with output_stream(args.output) as out:
-        write_rows(rows, MEASURE_COLUMNS, out, args.format)
-    return 0
-
-
-def cmd_dossier(args: argparse.Namespace) -> int:
-    """One dossier's history and its measures."""
-    tracker = open_tracker(args)
-    events = tracker.history(args.number)
-    if not events:
-        msg = (
-            f"dossier {args.number} is unknown: check the number, "
-            "or ingest the extract that files it"
-        )
-        raise InputRefused(msg)
-    as_of = evaluation_dates(tracker, args.as_of, args.known_at)
-    out = sys.stdout
-    out.write(f"Dossier {args.number}\n\nHistorique\n")
-    write_table(history_lines(events), ("Fait", "Valeur", "Connu le", "Remplace"), out)
-    facts = tracker.facts(args.number, args.known_at)
-    out.write(f"\nMesures au {as_of.isoformat()}")
-    out.write(f" (connu au {args.known_at.isoformat()})\n" if args.known_at else "\n")
-    if facts is None:
-        out.write("(dossier pas encore connu à cette date)\n")
-        return 0
-    measures = measure_all(facts, tracker.rule_set, tracker.calendar, as_of)
-    table = [
-        [
-            str(m.engagement),
-            _cell(m.start),
-            _cell(m.stop),
-            _cell(m.due),
-            "" if m.elapsed is None else str(m.elapsed),
-            str(m.status) + (" (à risque)" if m.at_risk else ""),
-        ]
-        for m in measures
-    ]
-    write_table(table, ("Engagement", "Début", "Fin", "Échéance", "Délai", "Statut"), out)
-    return 0
-
-
-def _cell(value: date | None) -> str:
-    return "" if value is None else value.isoformat()
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, plugins included."""
     parser = argparse.ArgumentParser(
@@ -204,19 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(db=None, calendar=None, quiet=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser("measures", help="per-dossier measures (csv or json)")
-    _evaluation_options(p)
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--output", help="write to this file instead of stdout")
-    p.add_argument("--rules", help="a rule set TOML file (default: CASVP-2014-05)")
-    p.set_defaults(handler=cmd_measures)
-
-    p = commands.add_parser("dossier", help="one dossier's history and measures")
-    p.add_argument("number", help="PIAF dossier number")
-    _evaluation_options(p)
-    p.add_argument("--rules", help="a rule set TOML file (default: CASVP-2014-05)")
-    p.set_defaults(handler=cmd_dossier)
-
+    register_core(commands)
     for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         plugin.load()(commands)
     for command in _leaf_parsers(parser):
@@ -259,29 +122,32 @@ def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPars
     return found
 
 
-def _evaluation_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as-of", type=iso_date, help="evaluation date (default: latest extract)")
-    p.add_argument("--known-at", type=iso_date, help="use only facts known on or before this date")
-
-
-def say(message: str) -> None:
-    """Print a message for the user on stderr."""
-    sys.stderr.write(message + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors print a message that says what to do."""
     try:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler
+        context: CommandContext | None = None
         try:
-            return handler(args)
+            context = CommandContext.from_args(args)
+            return handler(args, context)
         except BrokenPipeError:
             return 0
         except Exception as exc:
             return failed(database_url(args), exc)
+        finally:
+            if context is not None:
+                context.close()
     except KeyboardInterrupt:
         return interrupted()
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """The store a command was given, for error messages (the default when unusable)."""
+    try:
+        return CommandContext.from_args(args).settings.db
+    except CasetrackError:
+        return DEFAULT_URL
 
 
 def interrupted() -> int:

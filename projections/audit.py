@@ -9,8 +9,10 @@ from datetime import date
 from typing import Any
 
 from casetrack.application import DossierTracker
-from casetrack.cli import iso_date, open_tracker, output_stream
+from casetrack.arguments import iso_date
 from casetrack.clocks import clock_of
+from casetrack.console import output_stream
+from casetrack.context import CommandContext
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts, sector_of
 from casetrack.history import one_line
@@ -74,14 +76,14 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=cmd_sample)
 
 
-def cmd_reaudit(args: argparse.Namespace) -> int:
+def cmd_reaudit(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Report with facts known at K, computed from the event store only."""
     check_paths(args)
     if args.by is None:
         args.by = ",".join(COMPARE_KEYS if args.compare else KEYS)
-    tracker = open_tracker(args)
+    tracker = ctx.tracker()
     known_at: date = args.known_at
-    query = build_query(args, args.as_of or known_at)
+    query = build_query(args, args.as_of or known_at, tracker.rule_set)
     if args.compare:
         write_comparison(args, compare(tracker, query, known_at), tracker.rule_set)
         return 0
@@ -96,12 +98,12 @@ def sample_key(seed: str, number: str) -> str:
     return hashlib.sha256(f"{seed}\x1f{number}".encode()).hexdigest()
 
 
-def cmd_sample(args: argparse.Namespace) -> int:
+def cmd_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Stratified random sample of measured dossiers, reproducible from its seed."""
     if args.per_section < 1:
         msg = "--per-section must be at least 1"
         raise InputRefused(msg)
-    tracker = open_tracker(args)
+    tracker = ctx.tracker()
     as_of = args.as_of or tracker.default_as_of()
     if as_of is None:
         msg = "nothing ingested yet: give --as-of AAAA-MM-JJ"

@@ -9,20 +9,16 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from casetrack.application import DossierTracker
-from casetrack.cli import (
-    cmd_measures,
-    evaluation_dates,
-    iso_date,
-    open_tracker,
-    output_stream,
-    say,
-    settings_of,
-)
+from casetrack.arguments import iso_date
+from casetrack.commands import cmd_measures
+from casetrack.console import note, say
+from casetrack.context import CommandContext
 from casetrack.errors import StoreUnavailable
 from casetrack.filters import prestation_code, section_code
 from casetrack.output import MEASURE_COLUMNS, write_rows
 from casetrack.progress import Progress
 from casetrack.reporting import KEYS, PERIOD_KINDS, ReportQuery
+from casetrack.rules import RuleSet
 from projections import queries
 from projections.reports import emit_report, report_rows
 from projections.runner import ReadModels
@@ -101,9 +97,9 @@ def catch_up(tracker: DossierTracker, *, quiet: bool) -> None:
         say(f"read models {what}: {result.events:,} events, {result.dossiers:,} dossiers")
 
 
-def cmd_project(args: argparse.Namespace) -> int:
+def cmd_project(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Catch up, rebuild, or follow."""
-    tracker = open_tracker(args, write=True)
+    tracker = ctx.tracker(write=True)
     models = ReadModels(tracker)
     if args.rebuild:
         progress = progress_for(args, "rebuild")
@@ -135,10 +131,11 @@ def cmd_project(args: argparse.Namespace) -> int:
         raise
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Compliance report from the read models (or the event store when known at K)."""
-    tracker = open_tracker(args)
-    query = build_query(args, evaluation_dates(tracker, args.as_of, args.known_at))
+    tracker = ctx.tracker()
+    as_of = ctx.evaluation_date(tracker, args.as_of, args.known_at)
+    query = build_query(args, as_of, tracker.rule_set)
     rows, triples, source = report_rows(
         tracker, query, args.known_at, custom_rules=bool(args.rules)
     )
@@ -146,12 +143,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_query(args: argparse.Namespace, as_of: Any) -> ReportQuery:
+def build_query(args: argparse.Namespace, as_of: Any, rule_set: RuleSet) -> ReportQuery:
     """The ReportQuery of the command's options (filters checked: a typo is refused)."""
     by = tuple(k.strip() for k in args.by.split(",") if k.strip())
     prestation = args.prestation
     if prestation is not None:
-        prestation = prestation_code(prestation, settings_of(args).rule_set())
+        prestation = prestation_code(prestation, rule_set)
     return ReportQuery(
         start=args.start,
         end=args.end,
@@ -164,10 +161,10 @@ def build_query(args: argparse.Namespace, as_of: Any) -> ReportQuery:
     )
 
 
-def cmd_worklist(args: argparse.Namespace) -> int:
+def cmd_worklist(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Worklist for corrective action, from the read models (never updated here)."""
-    tracker = open_tracker(args)
-    as_of = evaluation_dates(tracker, args.as_of, None)
+    tracker = ctx.tracker()
+    as_of = ctx.evaluation_date(tracker, args.as_of, None)
     found = read_clocks(tracker, engagement=args.engagement, applicable_only=False)
     tell(found)
     items = queries.worklist_of(
@@ -180,7 +177,7 @@ def cmd_worklist(args: argparse.Namespace) -> int:
         engagement=args.engagement,
     )
     rows = ({c: getattr(i, c) for c in WORK_COLUMNS} for i in items)
-    with output_stream(args.output) as out:
+    with ctx.output(args.output) as out:
         write_rows(rows, WORK_COLUMNS, out, args.format, labels=WORK_LABELS)
     return 0
 
@@ -188,22 +185,22 @@ def cmd_worklist(args: argparse.Namespace) -> int:
 def tell(found: ClockSource) -> None:
     """Say on stderr where a read command's answer came from, when not the read models."""
     if found.note:
-        say(f"casetrack: note: {found.note}")
+        note(found.note)
 
 
-def cmd_measures_fast(args: argparse.Namespace) -> int:
+def cmd_measures_fast(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Per-dossier measures: from the read models when they can answer, else the events."""
-    tracker = open_tracker(args)
+    tracker = ctx.tracker()
     if args.known_at is not None or args.rules:
-        return cmd_measures(args)
+        return cmd_measures(args, ctx)
     found = read_clocks(tracker, applicable_only=False)
     if found.origin != "read models":
         tell(found)
-        return cmd_measures(args)
+        return cmd_measures(args, ctx)
     tell(found)
-    as_of = evaluation_dates(tracker, args.as_of, None)
+    as_of = ctx.evaluation_date(tracker, args.as_of, None)
     lines = queries.measures_of(found.rows, tracker.rule_set, tracker.calendar, as_of)
     rows = ({c: getattr(line, c) for c in MEASURE_COLUMNS} for line in lines)
-    with output_stream(args.output) as out:
+    with ctx.output(args.output) as out:
         write_rows(rows, MEASURE_COLUMNS, out, args.format)
     return 0

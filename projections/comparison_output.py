@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from casetrack.cli import output_stream, say
+from casetrack.console import output_stream, say
 from casetrack.errors import InputRefused
 from casetrack.output import write_rows
 from casetrack.output import write_table as write_text_table

@@ -13,8 +13,8 @@ from typing import Any
 from attrs import evolve
 
 from casetrack.application import DossierTracker
-from casetrack.cli import output_stream, say
 from casetrack.clocks import Clock, clock_of
+from casetrack.console import note, output_stream, say
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts, sector_of
 from casetrack.output import write_rows
@@ -41,7 +41,7 @@ def clock_source(
         prestation=query.prestation,
     )
     if found.note:
-        say(f"casetrack: note: {found.note}")
+        note(found.note)
     return [(section, prestation, clock) for _, section, prestation, clock in found.rows], (
         found.origin
     )

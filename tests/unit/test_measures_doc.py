@@ -446,7 +446,7 @@ def report_query(example: Example) -> tuple[ReportQuery, str]:
     args = build_parser().parse_args(words)
     assert args.as_of is not None, "a report example states its --as-of"
     assert args.format in ("csv", "json")
-    return build_query(args, args.as_of), args.format
+    return build_query(args, args.as_of, default_rule_set()), args.format
 
 
 def casetrack_report(query: ReportQuery, rows: list[Row]) -> list[dict[str, Any]]:
