@@ -4,7 +4,9 @@ A job (one command) ingests files of one kind under one lock. Before writing any
 it looks each file up in the extract ledger: a file completed with the same content
 is skipped, a file started but not completed (an interrupted run) is completed, and a
 PIAF extract never ingested that is older than one already completed is refused. So
-the same command, rerun after any interruption, finishes the work.
+the same command, rerun after any interruption, finishes the work. (A TOPVIR file
+completed with lines quarantined for an unknown dossier is read again once a PIAF
+extract has filed one of them: `adapters.ingest` decides, this module releases the rows.)
 """
 
 from __future__ import annotations
@@ -53,13 +55,32 @@ def file_sha256(path: Path) -> str:
         with path.open("rb") as stream:
             for chunk in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(chunk)
-    except IsADirectoryError:
-        msg = f"{path}: is a folder, not a file; give the files, e.g. {path}/piaf_*.csv"
-        raise FileRefused(msg) from None
     except OSError as error:
-        msg = f"{path.name}: cannot be read ({error.strerror}); check the path and its rights"
-        raise FileRefused(msg) from None
+        raise _unreadable(path, error) from None
     return digest.hexdigest()
+
+
+def check_readable(paths: Sequence[Path]) -> None:
+    """FileRefused naming the first path that is not a readable file.
+
+    Checked before the store is opened, so a mistyped path never creates a database.
+    """
+    for path in paths:
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as error:
+            raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: OSError) -> FileRefused:
+    if isinstance(error, IsADirectoryError):
+        return FileRefused(
+            f"{path}: is a folder, not a file; give the files, e.g. {path}/piaf_*.csv"
+        )
+    return FileRefused(
+        f"{path.name}: cannot be read ({error.strerror}); check the path and its rights"
+    )
 
 
 def plan_files(
@@ -117,6 +138,8 @@ class FileRun:
     extracted_on: date
     summary: IngestSummary
     quarantined: list[QuarantinedRow] = Factory(list)
+    #: Lines of an earlier quarantine of this file that this run read and applied.
+    released: list[int] = Factory(list)
 
     def quarantine(self, line: int, dossier: str, reason: str) -> None:
         """Set a row aside with where it is and why (never its values)."""
@@ -125,6 +148,10 @@ class FileRun:
                 self.kind, self.path.name, self.sha256, line, dossier, reason, self.extracted_on
             )
         )
+
+    def release(self, line: int) -> None:
+        """Take a line of an earlier quarantine out once this run has applied it."""
+        self.released.append(line)
 
 
 @contextmanager
@@ -137,8 +164,9 @@ def file_run(
     extracted_on: date,
 ) -> Iterator[FileRun]:
     """Note the file as started before its first event, then, once all its rows are
-    done, keep its quarantined rows and note it as ingested. The caller holds the lock,
-    and `ledger` is its current copy of the store's ledger."""
+    done, keep its quarantined rows, release those it applied at last, and note it as
+    ingested. The caller holds the lock, and `ledger` is its current copy of the store's
+    ledger. A file already ingested (read again) writes nothing to the ledger."""
     started = time.monotonic()
     if not ledger.was_started(planned.sha256, extracted_on):
         ledger.file_started(
@@ -151,6 +179,8 @@ def file_run(
     yield run
     run.summary.quarantined_rows = len(run.quarantined)
     rows.quarantine(run.quarantined)
+    # After the run's events are committed: a job stopped before keeps the rows quarantined.
+    rows.release(run.sha256, run.released)
     run.summary.seconds = time.monotonic() - started
     if not ledger.knows(run.sha256, extracted_on):
         ledger.file_ingested(

@@ -1,7 +1,9 @@
 """Ingestion of PIAF extracts and TOPVIR files into dossier streams: idempotent, batched.
 
 A job ingests a list of files under one lock, planned by `adapters.filerun`: files
-already ingested are skipped, an interrupted one is completed.
+already ingested are skipped, an interrupted one is completed. A TOPVIR file already
+ingested is read again only when lines of it were quarantined for an unknown dossier and
+a PIAF extract has filed one of those dossiers since: those lines alone are applied.
 
 Each file is read twice. The first pass only splits rows, digests their mapped fields
 and finds dossier numbers repeated with different values, so a file refused for
@@ -57,8 +59,13 @@ _FIELD_OF: Final = {
 ProgressFactory = Callable[[str, int], Progress]
 #: Told each file's summary as soon as the file is done (skipped ones included).
 OnFile = Callable[[IngestSummary], None]
+#: The start of the reason of a TOPVIR line whose dossier no PIAF extract has filed yet:
+#: what a rerun of the file looks for. The advice holds: once a PIAF extract has filed
+#: the dossier, the same `ingest topvir` of this file reads that line again and applies it.
+#: (adapters/reason_words.py translates this exact text: change both together.)
+UNKNOWN_NUMBER: Final = "unknown dossier number"
 UNKNOWN_DOSSIER: Final = (
-    "unknown dossier number: ingest the PIAF extract that files it, then this file again"
+    f"{UNKNOWN_NUMBER}: ingest the PIAF extract that files it, then this file again"
 )
 
 
@@ -138,12 +145,19 @@ class Ingestor:
             ledger = self.tracker.ledger()
             for planned in plan_files(ledger, kind, paths, extracted_on):
                 done_on = _ingested_on(planned, ledger)
-                if done_on is not None:
-                    summary = IngestSummary(kind, planned.path.name, done_on, skipped=True)
-                elif kind == "piaf":
+                if done_on is None and kind == "piaf":
                     summary = self._piaf(planned, ledger, mapping, extracted_on, encoding)
-                else:
+                elif done_on is None:
                     summary = self._topvir(planned, ledger, mapping, extracted_on, encoding)
+                elif kind == "topvir":
+                    summary = self._topvir_again(
+                        planned, done_on, ledger, mapping, extracted_on, encoding
+                    )
+                else:
+                    # A PIAF row quarantined for its own faults is fixed in PIAF, and PIAF
+                    # rows are snapshots repeated weekly: a later extract carries the dossier
+                    # anyway, so a PIAF file already ingested is never read again.
+                    summary = IngestSummary(kind, planned.path.name, done_on, skipped=True)
                 summaries.append(summary)
                 if on_file is not None:
                     on_file(summary)
@@ -176,9 +190,7 @@ class Ingestor:
         """Ingest one PIAF extract; refuse it whole if it cannot be read."""
         reader = PiafReader(planned.path, mapping, extracted_on, encoding)
         path = planned.path
-        with file_run(
-            self.tracker, ledger, self.rows, "piaf", planned, reader.extracted_on
-        ) as run:
+        with file_run(self.tracker, ledger, self.rows, "piaf", planned, reader.extracted_on) as run:
             summary = run.summary
             salt = hashlib.blake2b(repr(mapping).encode(), digest_size=16).digest()
             first_lines, conflicts, total = self._scan(reader, salt)
@@ -345,27 +357,34 @@ class Ingestor:
         mapping: Mapping,
         extracted_on: date | None,
         encoding: str | None,
+        again: dict[str, list[int]] | None = None,
     ) -> IngestSummary:
-        """Ingest one TOPVIR transfer file; unknown dossiers are quarantined."""
+        """Ingest one TOPVIR transfer file; unknown dossiers are quarantined.
+
+        `again`, for a file already ingested: the dossiers (with their quarantined lines)
+        now filed, whose lines alone are applied, and released from the quarantine.
+        """
         reader = TopvirReader(planned.path, mapping, extracted_on, encoding)
         path = planned.path
         with file_run(
             self.tracker, ledger, self.rows, "topvir", planned, reader.extracted_on
         ) as run:
             summary = run.summary
+            summary.reread = again is not None
             orders: dict[str, tuple[date, str | None, RawRow]] = {}
             for raw in reader.raw_rows():
                 summary.rows_read += 1
                 try:
                     order = reader.convert(raw)
                 except RowError as error:
-                    run.quarantine(raw.line, raw.number, str(error))
+                    if again is None:  # read again: the line is quarantined already
+                        run.quarantine(raw.line, raw.number, str(error))
                     continue
                 earlier = orders.get(order.number)
                 if earlier is None or order.ordered_on < earlier[0]:
                     orders[order.number] = (order.ordered_on, order.batch, raw)
                 summary.repeated_rows += earlier is not None
-            numbers = list(orders)
+            numbers = list(orders) if again is None else [n for n in orders if n in again]
             progress = self._progress(path.name, len(numbers))
             for start in range(0, len(numbers), self.batch_size):
                 batch = numbers[start : start + self.batch_size]
@@ -378,6 +397,8 @@ class Ingestor:
                         run.quarantine(raw.line, number, UNKNOWN_DOSSIER)
                         continue
                     before = dossier.facts
+                    # Read again, the order still takes the file's date as `known_on`: it
+                    # was in this file then; the earliest order stands, whatever its date.
                     dossier.record_transfer(ordered_on, lot, reader.extracted_on)
                     events = dossier.collect_events()
                     if not events:
@@ -388,8 +409,36 @@ class Ingestor:
                     dossier.pending_events.extend(events)
                     dossiers.append(dossier)
                 self.tracker.save(*dossiers)
+                for dossier in dossiers:
+                    for line in (again or {}).get(dossier.facts.number, []):
+                        run.release(line)
                 progress.advance(len(batch))
             progress.finish()
+        summary.released_rows = len(run.released)
+        return summary
+
+    def _topvir_again(
+        self,
+        planned: PlannedFile,
+        done_on: date,
+        ledger: ExtractLedger,
+        mapping: Mapping,
+        extracted_on: date | None,
+        encoding: str | None,
+    ) -> IngestSummary:
+        """A TOPVIR file already ingested: read again if a dossier it quarantined as
+        unknown is filed now, else skipped. Files without such lines cost one query."""
+        waiting = self.rows.quarantined_in(planned.sha256, done_on, UNKNOWN_NUMBER)
+        filed = self._load({row.dossier for row in waiting}) if waiting else {}
+        again: dict[str, list[int]] = {}
+        for row in waiting:
+            if row.dossier in filed:
+                again.setdefault(row.dossier, []).append(row.line)
+        if not again:
+            summary = IngestSummary("topvir", planned.path.name, done_on, skipped=True)
+        else:
+            summary = self._topvir(planned, ledger, mapping, extracted_on, encoding, again)
+        summary.waiting_rows = len(waiting) - summary.released_rows
         return summary
 
     # -- shared ----------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Final, TypeVar
 from uuid import UUID
 
 from attrs import asdict, fields, frozen
-from sqlalchemy import Engine, bindparam, case, false, inspect, select, text, true
+from sqlalchemy import Engine, bindparam, case, delete, false, inspect, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlstore import (
@@ -120,7 +120,8 @@ class RowStateStore:
             conn.exec_driver_sql(statement, [(n, d, day) for n, d in digests.items()])
 
     def quarantine(self, rows: Iterable[QuarantinedRow]) -> None:
-        """Keep quarantined rows; the same file line is kept once however often it is read."""
+        """Keep quarantined rows; the same file line is kept once however often it is read
+        (the first reason stands), until `release` takes it out."""
         values = [asdict(row) for row in rows]
         if not values:
             return
@@ -129,6 +130,41 @@ class RowStateStore:
             for start in range(0, len(values), CHUNK // 8):
                 statement = dialect.insert(quarantine).values(values[start : start + CHUNK // 8])
                 conn.execute(statement.on_conflict_do_nothing())
+
+    def quarantined_in(self, sha256: str, extracted_on: date, reason: str) -> list[QuarantinedRow]:
+        """The rows of one file (content and extraction date) kept for a reason that starts
+        with `reason`, by line (none before the first ingest)."""
+        columns = [quarantine.c[a.name] for a in fields(QuarantinedRow)]
+        with self.engine.connect() as conn:
+            if not conn.dialect.has_table(conn, quarantine.name):
+                return []
+            rows = conn.execute(
+                select(*columns)
+                .where(
+                    quarantine.c.sha256 == sha256,
+                    quarantine.c.extracted_on == extracted_on,
+                    quarantine.c.reason.startswith(reason, autoescape=True),
+                )
+                .order_by(quarantine.c.line)
+            )
+            return [QuarantinedRow(*row) for row in rows]
+
+    def release(self, sha256: str, lines: Iterable[int]) -> None:
+        """Take rows out of the quarantine: their file lines were read and applied since.
+
+        Called once the events of those lines are committed: a job stopped before keeps
+        the rows, and its rerun reads the lines again (applying them twice records nothing).
+        """
+        numbers = sorted(set(lines))
+        if not numbers:
+            return
+        with write_transaction(self.engine) as conn:
+            for part in _chunks(numbers):
+                conn.execute(
+                    delete(quarantine).where(
+                        quarantine.c.sha256 == sha256, quarantine.c.line.in_(part)
+                    )
+                )
 
     def quarantined(self) -> list[QuarantinedRow]:
         """Every quarantined row, by file and line (none before the first ingest)."""

@@ -29,6 +29,13 @@ class IngestSummary:
     resumed: bool = False
     #: Already ingested with the same content: nothing done.
     skipped: bool = False
+    #: Already ingested, and read again for lines quarantined for an unknown dossier
+    #: that a PIAF extract has filed since (TOPVIR files only).
+    reread: bool = False
+    #: Lines of an earlier quarantine read again and applied: no longer quarantined.
+    released_rows: int = 0
+    #: Lines of an earlier quarantine whose dossier is still unknown: still quarantined.
+    waiting_rows: int = 0
 
     @property
     def events(self) -> int:
@@ -37,10 +44,23 @@ class IngestSummary:
 
     def lines(self) -> list[str]:
         """The summary as lines for the terminal."""
+        done = (
+            f"{self.file} ({self.kind}, extracted {self.extracted_on.isoformat()}): "
+            "already ingested with the same content;"
+        )
+        waiting = _count(self.waiting_rows, "line")
         if self.skipped:
+            if not self.waiting_rows:
+                return [f"{done} skipped"]
             return [
-                f"{self.file} ({self.kind}, extracted {self.extracted_on.isoformat()}): "
-                "already ingested with the same content; skipped"
+                f"{done} skipped ({waiting} quarantined for an unknown dossier: "
+                "no PIAF extract has filed it yet)"
+            ]
+        if self.reread:
+            return [
+                f"{done} re-read: {_count(self.released_rows, 'line')} of an earlier "
+                f"quarantine now applied ({_count(self.events, 'transfer order')} recorded), "
+                f"{self.waiting_rows:,} still unknown"
             ]
         by_type = ", ".join(f"{k} {v:,}" for k, v in sorted(self.events_by_type.items()))
         rate = self.rows_read / self.seconds if self.seconds > 0 else 0.0
@@ -57,3 +77,7 @@ class IngestSummary:
             f"  quarantined rows {self.quarantined_rows:,}"
             + (" (list them with: casetrack quarantine)" if self.quarantined_rows else ""),
         ]
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("s" if count != 1 else "")
