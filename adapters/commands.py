@@ -1,20 +1,26 @@
-"""Commands the adapters package plugs into `casetrack`: ingest, quarantine, demo, export."""
+"""Commands the adapters package plugs into `casetrack`: ingest, quarantine, and the dossier
+view given its quarantined rows."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from adapters.errors import FileRefused
+from adapters.filerun import check_readable
 from adapters.ingest import Ingestor
-from adapters.mapping import DEFAULT_MAPPING, load_mapping
+from adapters.mapping import DEFAULT_MAPPING, load_mapping, normalize_header
+from adapters.reason_words import french_reason, refused_column
 from adapters.rowstate import RowStateStore
 from adapters.summary import IngestSummary
+from casetrack.application import DossierTracker
 from casetrack.arguments import iso_date, seconds
 from casetrack.console import say
 from casetrack.context import CommandContext
+from casetrack.dossier_view import QuarantinedLine, show_dossier
 from casetrack.output import write_rows
 from casetrack.progress import Progress
 
@@ -27,18 +33,61 @@ AFTER_INGEST = "casetrack.after_ingest"
 
 def register(commands: Any) -> None:
     """Add the adapters' commands to the `casetrack` parser."""
-    ingest = commands.add_parser("ingest", help="ingest PIAF extracts or TOPVIR files")
-    kinds = ingest.add_subparsers(dest="kind", metavar="KIND", required=True)
-    for kind, what in (("piaf", "PIAF extracts"), ("topvir", "TOPVIR transfer files")):
-        p = kinds.add_parser(kind, help=f"ingest {what}, in extraction-date order")
-        p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ingest = commands.add_parser(
+        "ingest",
+        help="ingest PIAF extracts or TOPVIR files",
+        description="Record PIAF extracts (`ingest piaf`) or TOPVIR transfer files "
+        "(`ingest topvir`) as events in the store, then bring the read models up to date.",
+    )
+    kinds = ingest.add_subparsers(
+        dest="kind", metavar="KIND", required=True, help="what the files are"
+    )
+    for kind, what, does in (
+        (
+            "piaf",
+            "PIAF extracts",
+            "each row is a snapshot of one dossier: what changed since the store last "
+            "heard of it becomes events (corrections included); unreadable rows are "
+            "quarantined (`casetrack quarantine` lists them)",
+        ),
+        (
+            "topvir",
+            "TOPVIR transfer files",
+            "each line adds a dossier's transfer order (the earliest stands); unreadable "
+            "lines are quarantined (`casetrack quarantine` lists them)",
+        ),
+    ):
+        p = kinds.add_parser(
+            kind,
+            help=f"ingest {what}, in extraction-date order",
+            description=f"Read {what} in extraction-date order into the store (--db): {does}. "
+            "Files already ingested are skipped, an interrupted one is completed, and the "
+            "read models are brought up to date unless --no-project.",
+        )
+        p.add_argument(
+            "files",
+            nargs="+",
+            type=Path,
+            metavar="FILE",
+            help=f"{what} (CSV), e.g. data/{kind}_2*.csv",
+        )
         p.add_argument(
             "--extracted-on",
             type=iso_date,
-            help="extraction date (AAAA-MM-JJ); default: _AAAAMMJJ in the file name",
+            metavar="AAAA-MM-JJ",
+            help="extraction date of every file given (default: _AAAAMMJJ in each file name)",
         )
-        p.add_argument("--mapping", type=Path, help="TOML mapping of header names and codes")
-        p.add_argument("--encoding", help="file encoding (default: detect UTF-8 or Windows-1252)")
+        p.add_argument(
+            "--mapping",
+            type=Path,
+            metavar="FILE",
+            help="TOML mapping of header names and codes (default: the built-in one, "
+            "docs/mapping.md)",
+        )
+        p.add_argument(
+            "--encoding",
+            help="file encoding, e.g. cp1252 (default: detect UTF-8 or Windows-1252)",
+        )
         p.add_argument(
             "--no-project",
             action="store_true",
@@ -54,11 +103,17 @@ def register(commands: Any) -> None:
         p.set_defaults(handler=cmd_ingest)
 
     p = commands.add_parser(
-        "quarantine", help="list the rows set aside, with file, line and reason"
+        "quarantine",
+        help="list the rows set aside, with file, line and reason",
+        description="List the rows the ingests set aside (file, line, dossier, reason), "
+        "from the store; writes a table (reasons in French) or CSV (reasons in English, "
+        "as stored) to stdout or --output.",
     )
-    p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--output", help="write to this file instead of stdout")
+    p.add_argument("--format", choices=("table", "csv"), default="table", help="output format")
+    p.add_argument("--output", metavar="FILE", help="write to this file instead of stdout")
     p.set_defaults(handler=cmd_quarantine)
+    # The core's dossier view, given the dossier's quarantined rows (the core cannot read them).
+    commands.choices["dossier"].set_defaults(handler=cmd_dossier)
 
 
 def progress_factory(args: argparse.Namespace) -> Any:
@@ -69,6 +124,7 @@ def progress_factory(args: argparse.Namespace) -> Any:
 def cmd_ingest(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Ingest files of one kind as one job, in extraction-date order, then catch up."""
     mapping = load_mapping(args.mapping) if args.mapping else DEFAULT_MAPPING
+    check_readable(args.files)
     tracker = ctx.tracker(write=True)
     masked = tracker.database.masked
 
@@ -117,10 +173,43 @@ def cmd_quarantine(args: argparse.Namespace, ctx: CommandContext) -> int:
     """List quarantined rows."""
     tracker = ctx.tracker()
     rows = RowStateStore(tracker.database.url, write=False).quarantined()
+    # CSV is a machine format: it keeps the reason as stored (English).
+    word = french_reason if args.format == "table" else str
     items = (
-        {"file": r.file, "line": r.line, "dossier": r.dossier, "reason": r.reason} for r in rows
+        {"file": r.file, "line": r.line, "dossier": r.dossier, "reason": word(r.reason)}
+        for r in rows
     )
     labels = ("Fichier", "Ligne", "Dossier", "Motif")
     with ctx.output(args.output) as out:
         write_rows(items, QUARANTINE_COLUMNS, out, args.format, labels=labels)
     return 0
+
+
+def cmd_dossier(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """The dossier view, with the dossier's quarantined rows."""
+    return show_dossier(args, ctx, dossier_quarantine)
+
+
+def dossier_quarantine(
+    tracker: DossierTracker, number: str, known_at: date | None
+) -> list[QuarantinedLine]:
+    """The dossier's quarantined rows (those of files extracted by `known_at`), in French."""
+    rows = RowStateStore(tracker.database.url, write=False).quarantined()
+    return [
+        QuarantinedLine(r.file, r.line, french_reason(r.reason), _field(r.reason))
+        for r in rows
+        if r.dossier == number and (known_at is None or r.extracted_on <= known_at)
+    ]
+
+
+def _field(reason: str) -> str | None:
+    """The dossier field a reason refuses, when it names a column of the default headers."""
+    column = refused_column(reason)
+    if column is None:
+        return None
+    fields = {
+        normalize_header(name): field
+        for headers in (DEFAULT_MAPPING.headers, DEFAULT_MAPPING.topvir_headers)
+        for field, name in headers.items()
+    }
+    return fields.get(normalize_header(column))

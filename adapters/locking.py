@@ -74,9 +74,7 @@ def _file_lock(path: Path, url: str, wait: float, on_wait: OnWait | None) -> Ite
 
 
 @contextmanager
-def _advisory_lock(
-    url: str, schema: str, wait: float, on_wait: OnWait | None
-) -> Iterator[None]:
+def _advisory_lock(url: str, schema: str, wait: float, on_wait: OnWait | None) -> Iterator[None]:
     # Advisory locks are database-wide: the schema is part of the key, so stores in
     # other schemas of the same database never wait for each other.
     key = {"k": ADVISORY_KEY, "s": zlib.crc32(schema.encode()) - (1 << 31)}

@@ -141,10 +141,7 @@ class DossierTracker(Application[UUID]):
         for n in self.iter_notifications():
             for folder in folders:
                 folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
-        return [
-            sorted((f.facts for f in folder.results()), key=_number)
-            for folder in folders
-        ]
+        return [sorted((f.facts for f in folder.results()), key=_number) for folder in folders]
 
     def iter_events(self, start: int = 1) -> Iterator[Any]:
         """Every stored dossier event in recording order, read in pages."""

@@ -24,6 +24,7 @@ from casetrack.errors import (
     ConfigurationError,
     exit_code,
 )
+from casetrack.helptext import document, parsers_of
 from casetrack.persistence import DEFAULT_URL, mask_url, parse_url
 from casetrack.settings import (
     CALENDAR_VARIABLE,
@@ -68,24 +69,30 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, plugins included."""
     parser = argparse.ArgumentParser(
         prog="casetrack",
-        description="QualiPARIS engagements 17-19 of the CASVP sections, from PIAF extracts.",
-        epilog="Exit codes: 0 done; 1 internal error (a bug: please report it); "
-        "2 input refused (file, argument); 3 database unreachable or busy (wait, rerun); "
-        "4 storage fault to fix first (disk full, read-only, damaged or foreign file; "
-        "see docs/faults.md); 130 interrupted (Ctrl-C; rerun to resume).",
+        description="QualiPARIS engagements 17-19 of the CASVP sections, from PIAF extracts. "
+        "`casetrack COMMAND --help` describes each command.",
     )
-    parser.add_argument("--version", action="version", version=f"casetrack {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"casetrack {__version__}",
+        help="print the version and exit",
+    )
     _global_options(parser, argparse.SUPPRESS)
     parser.set_defaults(db=None, calendar=None, quiet=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, help="the command to run"
+    )
 
     register_core(commands)
     for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         plugin.load()(commands)
-    for command in _leaf_parsers(parser):
-        # Global options are accepted after the command too (`casetrack report ... --db X`);
-        # SUPPRESS keeps a value given before the command when none is given after.
+    for command in parsers_of(parser):
+        # Global options are accepted after the command too (`casetrack report ... --db X`,
+        # `casetrack ingest --db X piaf ...`); SUPPRESS keeps a value given before the
+        # command when none is given after.
         _global_options(command, argparse.SUPPRESS)
+    document(parser)
     return parser
 
 
@@ -110,16 +117,6 @@ def _global_options(p: argparse.ArgumentParser, default: object) -> None:
         default=default,
         help="no progress lines or summaries on stderr (errors are always shown)",
     )
-
-
-def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """The parsers of every command and sub-command (`ingest piaf`, `report`, ...)."""
-    found = []
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                found.extend(_leaf_parsers(sub) or [sub])
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:

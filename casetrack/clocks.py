@@ -7,12 +7,16 @@ reports find the clocks open at any period's last day without the calendar.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Final
 
 from attrs import frozen
 
 from casetrack.calendar import WorkingCalendar
 from casetrack.facts import Facts
 from casetrack.rules import Engagement
+
+#: The anomaly of an `invalid` clock: its stop comes before its start.
+STOP_BEFORE_START: Final = "stop_before_start"
 
 
 @frozen
@@ -84,7 +88,7 @@ def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) ->
     overdue_from = _overdue_from(engagement, cal, start, due)
     elapsed = outcome = None
     if stop is not None:
-        if stop < start:
+        if anomaly(start, stop) is not None:
             outcome = "invalid"
         else:
             elapsed = elapsed_between(engagement, cal, start, stop)
@@ -104,11 +108,22 @@ def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) ->
 
 def first_known(facts: Facts, names: tuple[str, ...]) -> date | None:
     """The date of the first fact of the list that is known."""
+    found = known_fact(facts, names)
+    return None if found is None else found[1]
+
+
+def known_fact(facts: Facts, names: tuple[str, ...]) -> tuple[str, date] | None:
+    """The first fact of the list that is known, with its date: after the first, a fallback."""
     for name in names:
         value = facts.fact_date(name)
         if value is not None:
-            return value
+            return name, value
     return None
+
+
+def anomaly(start: date, stop: date) -> str | None:
+    """Why a clock stopped on `stop` is `invalid` (measures.md, step 4), or None if it is not."""
+    return STOP_BEFORE_START if stop < start else None
 
 
 def check_covered(cal: WorkingCalendar, *days: date | None) -> None:

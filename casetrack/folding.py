@@ -134,6 +134,4 @@ class FactsFolder:
         """The state of every dossier folded."""
         for ident, state in self.states.items():
             facts = Facts(**{name: state[name] for name in _FACT_FIELDS})
-            yield Folded(
-                ident, facts, state["_known_on"], state["_snapshot_on"], state["_version"]
-            )
+            yield Folded(ident, facts, state["_known_on"], state["_snapshot_on"], state["_version"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -29,13 +29,18 @@ CLEARED_LABELS: Final = {
 }
 
 
-def describe(event: Any) -> tuple[str, str, str]:
-    """(fact key, French label, value) of one dossier event."""
+#: How a history writes a date: ISO for machine outputs (the sample's CSV), or a
+#: person's format (casetrack.report_words.french_date) for the dossier view and tables.
+DayFormat = Callable[[date], str]
+
+
+def describe(event: Any, day: DayFormat = date.isoformat) -> tuple[str, str, str]:
+    """(fact key, French label, value) of one dossier event, dates written by `day`."""
     kind = type(event).__name__
     if kind == "FactCleared":
         return event.fact, CLEARED_LABELS[event.fact], "(effacé)"
     key = _KEYS.get(kind, kind)
-    return key, FACT_LABELS[kind], _value(kind, event)
+    return key, FACT_LABELS[kind], _value(kind, event, day)
 
 
 _KEYS: Final = {
@@ -50,34 +55,33 @@ _KEYS: Final = {
 }
 
 
-def _value(kind: str, e: Any) -> str:
+def _value(kind: str, e: Any, day: DayFormat) -> str:
+    def d(value: date | None) -> str:
+        return day(value) if value else "?"
+
     if kind in ("Filed", "FilingCorrected"):
-        return f"{_d(e.filed_on)} section {e.section} {e.prestation}"
+        return f"{d(e.filed_on)} section {e.section} {e.prestation}"
     if kind in ("FirstInfoSent", "SecondInfoSent"):
-        return _d(e.sent_on)
+        return d(e.sent_on)
     if kind == "Completed":
-        return _d(e.completed_on)
+        return d(e.completed_on)
     if kind == "DecisionNotified":
-        return f"{e.outcome or '?'} décidée {_d(e.decided_on)} notifiée {_d(e.notified_on)}"
+        return f"{e.outcome or '?'} décidée {d(e.decided_on)} notifiée {d(e.notified_on)}"
     if kind == "PaymentOrdered":
-        return _d(e.ordered_on) + (f" lot {e.batch}" if e.batch else "")
-    return _d(e.known_on)
+        return d(e.ordered_on) + (f" lot {e.batch}" if e.batch else "")
+    return d(e.known_on)
 
 
-def _d(value: date | None) -> str:
-    return value.isoformat() if value else "?"
-
-
-def history_lines(events: Iterable[Any]) -> list[Sequence[str]]:
+def history_lines(events: Iterable[Any], day: DayFormat = date.isoformat) -> list[Sequence[str]]:
     """Rows (fact, value, known on, value it replaces) of a dossier's events."""
     last: dict[str, str] = {}
     rows: list[Sequence[str]] = []
     for event in events:
         if not isinstance(event, Dossier.Event):
             continue
-        key, label, value = describe(event)
+        key, label, value = describe(event, day)
         replaced = last.get(key, "")
-        rows.append((label, value, known_on_of(event).isoformat(), replaced))
+        rows.append((label, value, day(known_on_of(event)), replaced))
         last[key] = value
     return rows
 

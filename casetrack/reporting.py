@@ -152,6 +152,19 @@ def rate_of(met: int, measured: int) -> Decimal | None:
     return (Decimal(met) / Decimal(measured)).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
+@frozen
+class LateClock:
+    """A breached or overdue clock that a report row counts, with its dossier."""
+
+    dossier: str
+    section: str
+    prestation: str
+    clock: Clock
+    #: "breached", or "overdue" on `day` (the day the row counts its open clocks).
+    status: str
+    day: date
+
+
 @define
 class _Group:
     elapsed: list[int] = field(factory=list)
@@ -160,18 +173,28 @@ class _Group:
     invalid: int = 0
     pending: int = 0
     overdue: int = 0
+    late: list[LateClock] = field(factory=list)
 
 
 class ReportBuilder:
-    """Folds clocks into report rows for one query."""
+    """Folds clocks into report rows for one query.
 
-    def __init__(self, query: ReportQuery) -> None:
+    `keys` groups by fewer keys than `query.by` over the same periods: the total of an
+    engagement adds up exactly what its rows count. `keep_late` keeps, per group, the
+    breached and overdue clocks it counts (the dossier lists of the HTML report).
+    """
+
+    def __init__(
+        self, query: ReportQuery, *, keys: tuple[str, ...] | None = None, keep_late: bool = False
+    ) -> None:
         self.query = query
+        self.keys = query.by if keys is None else keys
+        self.keep_late = keep_late
         self.periods = periods(query)
         self._lasts = [p.last for p in self.periods]
         self._groups: dict[tuple[object, ...], _Group] = {}
 
-    def add(self, section: str, prestation: str, clock: Clock) -> None:
+    def add(self, section: str, prestation: str, clock: Clock, dossier: str = "") -> None:
         """Count one clock of a dossier."""
         q = self.query
         if not clock.applicable or clock.start is None or not self.periods:
@@ -194,6 +217,9 @@ class ReportBuilder:
                 else:
                     group.breached += 1
                     group.elapsed.append(clock.elapsed or 0)
+                    if self.keep_late:
+                        late = LateClock(dossier, section, prestation, clock, state, stop)
+                        group.late.append(late)
         # Open clocks at each period's last day (or as_of if earlier), from the first
         # period ending on or after the start, until the clock stops.
         index = bisect.bisect_left(self._lasts, clock.start)
@@ -209,6 +235,9 @@ class ReportBuilder:
                         group.pending += 1
                     else:
                         group.overdue += 1
+                        if self.keep_late:
+                            late = LateClock(dossier, section, prestation, clock, open_state, day)
+                            group.late.append(late)
 
     def _group(
         self, section: str, prestation: str, engagement: int, period: Period
@@ -223,7 +252,7 @@ class ReportBuilder:
             "prestation": prestation,
             "period": period.label,
         }
-        key = tuple(values[k] if k in self.query.by else None for k in KEYS)
+        key = tuple(values[k] if k in self.keys else None for k in KEYS)
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = _Group()
@@ -231,32 +260,44 @@ class ReportBuilder:
 
     def rows(self) -> list[ReportRow]:
         """The report rows, sorted by the keys; empty groups left out."""
-        rows = []
-        for key, g in self._groups.items():
-            measured = g.met + g.breached
-            if measured == 0 and g.pending == 0 and g.overdue == 0 and g.invalid == 0:
-                continue
-            values = sorted(g.elapsed)
-            engagement, section, prestation, period = key
-            rows.append(
-                ReportRow(
-                    engagement=engagement,  # type: ignore[arg-type]
-                    section=section,  # type: ignore[arg-type]
-                    prestation=prestation,  # type: ignore[arg-type]
-                    period=period,  # type: ignore[arg-type]
-                    measured=measured,
-                    met=g.met,
-                    breached=g.breached,
-                    rate=rate_of(g.met, measured),
-                    median=nearest_rank(values, 1, 2) if values else None,
-                    p90=nearest_rank(values, 9, 10) if values else None,
-                    max=values[-1] if values else None,
-                    open_pending=g.pending,
-                    open_overdue=g.overdue,
-                    invalid=g.invalid,
-                )
-            )
-        return sorted(rows, key=_sort_key)
+        return sorted((self._row(key, g) for key, g in self._kept()), key=_sort_key)
+
+    def elapsed(self) -> dict[tuple[object, ...], list[int]]:
+        """The sorted elapsed values of each printed group's measured clocks, by row key."""
+        return {key: sorted(g.elapsed) for key, g in self._kept()}
+
+    def late(self) -> dict[tuple[object, ...], list[LateClock]]:
+        """The breached and overdue clocks of each printed group, by row key (keep_late)."""
+        return {key: list(g.late) for key, g in self._kept()}
+
+    def _kept(self) -> list[tuple[tuple[object, ...], _Group]]:
+        return [
+            (key, g)
+            for key, g in self._groups.items()
+            if g.met + g.breached or g.pending or g.overdue or g.invalid
+        ]
+
+    @staticmethod
+    def _row(key: tuple[object, ...], g: _Group) -> ReportRow:
+        measured = g.met + g.breached
+        values = sorted(g.elapsed)
+        engagement, section, prestation, period = key
+        return ReportRow(
+            engagement=engagement,  # type: ignore[arg-type]
+            section=section,  # type: ignore[arg-type]
+            prestation=prestation,  # type: ignore[arg-type]
+            period=period,  # type: ignore[arg-type]
+            measured=measured,
+            met=g.met,
+            breached=g.breached,
+            rate=rate_of(g.met, measured),
+            median=nearest_rank(values, 1, 2) if values else None,
+            p90=nearest_rank(values, 9, 10) if values else None,
+            max=values[-1] if values else None,
+            open_pending=g.pending,
+            open_overdue=g.overdue,
+            invalid=g.invalid,
+        )
 
 
 def build_report(query: ReportQuery, clocks: Iterable[tuple[str, str, Clock]]) -> list[ReportRow]:

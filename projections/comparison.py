@@ -22,6 +22,7 @@ from casetrack.application import DossierTracker
 from casetrack.clocks import Clock
 from casetrack.facts import Facts, sector_of
 from casetrack.measures import measure_clock
+from casetrack.report_words import NOT_STARTED, STATUS_WORDS
 from casetrack.reporting import (
     FIGURES,
     KEYS,
@@ -68,16 +69,9 @@ CHANGE_LABELS: Final = {
     "stop_known_at": "Arrêt (K)",
     "stop_now": "Arrêt (maintenant)",
 }
-#: Statuses as the French outputs write them, in the words of the report's column labels.
-STATUS_LABELS: Final = {
-    "met": "respecté",
-    "breached": "dépassé",
-    "pending": "en cours",
-    "overdue": "en retard",
-    "not_applicable": "sans objet",
-    "invalid": "anomalie",
-    None: "non démarré",
-}
+#: Statuses as the French outputs write them (casetrack.report_words), None: not started.
+STATUS_LABELS: Final[dict[str | None, str]] = {None: NOT_STARTED}
+STATUS_LABELS.update(STATUS_WORDS)
 _OPEN: Final = frozenset({"pending", "overdue"})
 
 

@@ -55,6 +55,18 @@ class WorkItem:
     #: Days late (positive) for overdue and breached clocks, days left for at-risk ones.
     days: int
     status: str
+    #: The unit of `days`, the engagement's: "working_days" or "calendar_days".
+    unit: str
+
+    @property
+    def days_late(self) -> int | None:
+        """Days past the due date (overdue, breached); None for an at-risk clock."""
+        return None if self.status == Status.PENDING else self.days
+
+    @property
+    def days_left(self) -> int | None:
+        """Days left before the due date (at risk); None for a late clock."""
+        return self.days if self.status == Status.PENDING else None
 
 
 def _engine(source: str | Engine) -> Engine:
@@ -181,6 +193,7 @@ def worklist_of(
                 line.due,
                 days,
                 line.status,
+                rule_set.engagement(line.engagement).unit,
             )
         )
     urgent_first = kind != "at_risk"

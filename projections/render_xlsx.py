@@ -1,85 +1,91 @@
-"""Excel workbook of a report for quality managers: a summary sheet, then one per engagement."""
+"""Excel workbook of a report for quality managers: a summary, one sheet per engagement, a trend.
+
+Every sheet prints on A4 landscape, one page wide, its header rows repeated on each page.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Final
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
-from casetrack.output import FORMULA_STARTS, xml_text
-from casetrack.reporting import KEYS, LABELS, ReportQuery, ReportRow
-from casetrack.rules import RuleSet
+from casetrack.report_summary import HumanReport, Triple, monthly_trend
+from casetrack.report_words import (
+    PERIOD_NAMES,
+    french_date,
+    grouping_words,
+    limit_text,
+    merged_note,
+    placement_note,
+)
+from casetrack.reporting import ReportQuery
+from projections.render_xlsx_cells import (
+    BOLD,
+    DATE_FORMAT,
+    RATE_FORMAT,
+    TITLE_FONT,
+    TITLE_HEIGHT,
+    CellValue,
+    fit_height,
+    fit_widths,
+    print_setup,
+    put,
+)
+from projections.render_xlsx_tables import fill_engagement, fill_trend
 
-RATE_FORMAT: Final = "0.00%"
-DATE_FORMAT: Final = "yyyy-mm-dd"
+__all__ = [
+    "DATE_FORMAT",
+    "PERIOD_NAMES",
+    "RATE_FORMAT",
+    "CellValue",
+    "fit_widths",
+    "parameters",
+    "put",
+    "write_xlsx",
+]
+
 SUMMARY_SHEET: Final = "Rapport"
-OVERALL_SHEET: Final = "Ensemble"
-PERIOD_NAMES: Final = {"month": "mois", "quarter": "trimestre", "year": "année"}
-_BOLD: Final = Font(bold=True)
-_MAX_WIDTH: Final = 60
-CellValue = str | int | float | date | None
+TREND_SHEET: Final = "Tendance"
+TITLE: Final = "Rapport de respect des délais (engagements QualiPARIS)"
+#: The cover's value column: wide, as A4 landscape holds about 140 characters at full size.
+_VALUE_WIDTH: Final = 110
+#: Bold 13-point characters are about 1.3 times as wide as the 11-point ones widths count.
+_TITLE_SCALE: Final = 1.3
 
 
-def write_xlsx(
-    path: Path,
-    query: ReportQuery,
-    rows: Sequence[ReportRow],
-    rule_set: RuleSet,
-    *,
-    known_at: date | None = None,
-) -> None:
-    """Write the report as a workbook: 'Rapport' first, then 'Engagement 17'… or 'Ensemble'.
-
-    `known_at` is the date of knowledge of a report "as known at K" (None: everything known).
-    """
+def write_xlsx(path: Path, report: HumanReport, clocks: Sequence[Triple]) -> None:
+    """Write 'Rapport', then 'Engagement 17'… (those with rows), then 'Tendance'."""
     workbook = Workbook()
-    _fill_summary(workbook.worksheets[0], query, rows, rule_set, known_at)
-    if "engagement" in query.by:
-        columns = tuple(c for c in query.columns if c != "engagement")
-        for number in _engagement_order(rows, rule_set):
-            sheet = workbook.create_sheet(f"Engagement {number}")
-            _fill_table(sheet, columns, [r for r in rows if r.engagement == number])
-    else:
-        _fill_table(workbook.create_sheet(OVERALL_SHEET), query.columns, rows)
+    _fill_summary(workbook.worksheets[0], report)
+    shown = [b for b in report.blocks if b.total is not None]
+    note = placement_note(report.query, french_date(report.query.as_of))
+    for block in shown:
+        sheet = workbook.create_sheet(f"Engagement {block.engagement.number}")
+        fill_engagement(sheet, block, note)
+    if shown:
+        engagements = [b.engagement for b in shown]
+        trend = monthly_trend(report.query, clocks, engagements)
+        fill_trend(workbook.create_sheet(TREND_SHEET), engagements, trend, report.totals)
     workbook.save(path)
 
 
-def _engagement_order(rows: Sequence[ReportRow], rule_set: RuleSet) -> list[int]:
-    # The rule set's order (17, 18, 19); a number it does not know still gets its sheet, last.
-    present = {r.engagement for r in rows if r.engagement is not None}
-    known = [e.number for e in rule_set.ordered if e.number in present]
-    return known + sorted(present - set(known))
-
-
-def _fill_summary(
-    sheet: Worksheet,
-    query: ReportQuery,
-    rows: Sequence[ReportRow],
-    rule_set: RuleSet,
-    known_at: date | None,
-) -> None:
+def _fill_summary(sheet: Worksheet, report: HumanReport) -> None:
+    query, rule_set = report.query, report.rule_set
     sheet.title = SUMMARY_SHEET
-    title = put(sheet, 1, 1, "Rapport de respect des délais (engagements QualiPARIS)")
-    title.font = Font(bold=True, size=14)
-    grouping = ", ".join(LABELS[k].lower() for k in KEYS if k in query.by) or "aucun"
-    engagements = (
-        [rule_set.engagement(query.engagement)]
-        if query.engagement is not None
-        else list(rule_set.ordered)
-    )
+    put(sheet, 1, 1, TITLE).font = TITLE_FONT
     entries: list[tuple[str, CellValue]] = [
         ("Du", query.start),
         ("Au", query.end),
         ("Situation au", query.as_of),
-        *([("Faits connus au", known_at)] if known_at is not None else []),
-        ("Regroupement", grouping),
+        *([("Faits connus au", report.known_at)] if report.known_at is not None else []),
+        ("Regroupement", grouping_words(query)),
+        *([("Note", note)] if (note := merged_note(report.asked)) else []),
         ("Période", PERIOD_NAMES[query.period] if "period" in query.by else "toute la plage"),
         ("Référentiel", rule_set.id),
         ("Intitulé du référentiel", rule_set.title),
@@ -87,29 +93,39 @@ def _fill_summary(
         ("Filtre engagement", query.engagement if query.engagement is not None else "tous"),
         ("Filtre secteur", query.section or "tous"),
         ("Filtre prestation", query.prestation or "toutes"),
-        ("Paramètres", parameters(query, known_at)),
-        ("Lignes", len(rows) if rows else "aucune mesure sur la période"),
+        ("Paramètres", parameters(query, report.known_at, report.asked)),
+        ("Lignes", len(report.rows) if report.rows else "aucune mesure sur la période"),
     ]
     entries += [
-        (f"Engagement {e.number}", f"{e.label} (limite : {e.limit} {e.unit_label})")
-        for e in engagements
+        (f"Engagement {e.number}", f"{e.label} ({limit_text(e)})") for e in report.engagements
     ]
+    top_left = Alignment(horizontal="left", wrap_text=True, vertical="top")
     for index, (label, value) in enumerate(entries, start=3):
-        put(sheet, index, 1, label).font = _BOLD
-        cell = put(sheet, index, 2, value)
-        cell.alignment = Alignment(horizontal="left")
-        if isinstance(value, date):
-            cell.number_format = DATE_FORMAT
-    fit_widths(sheet, first_row=3)  # the title in A1 may overflow into the empty cells
+        name = put(sheet, index, 1, label)
+        name.font = BOLD
+        name.alignment = Alignment(vertical="top")
+        put(sheet, index, 2, value).alignment = top_left
+    fit_widths(sheet, first_row=3, max_width=_VALUE_WIDTH)  # A1's title overflows into B1
+    values = sheet.column_dimensions["B"]
+    # The print area ends with column B: the title must fit in A and B, or it is cut.
+    title_width = math.ceil(len(TITLE) * _TITLE_SCALE) - sheet.column_dimensions["A"].width
+    values.width = max(values.width, title_width)
+    sheet.row_dimensions[1].height = TITLE_HEIGHT
+    for index, (_, value) in enumerate(entries, start=3):
+        if isinstance(value, str):
+            fit_height(sheet, index, value, values.width)
+    print_setup(sheet, "1:1", one_page=True)
 
 
-def parameters(query: ReportQuery, known_at: date | None = None) -> str:
+def parameters(
+    query: ReportQuery, known_at: date | None = None, by: tuple[str, ...] | None = None
+) -> str:
     """The options that give this report again (as_of pinned, so the figures repeat)."""
     parts = [
         f"--from {query.start.isoformat()}",
         f"--to {query.end.isoformat()}",
         f"--as-of {query.as_of.isoformat()}",
-        f"--by {','.join(query.by)}",
+        f"--by {','.join(query.by if by is None else by)}",
         f"--period {query.period}",
     ]
     if query.engagement is not None:
@@ -121,58 +137,3 @@ def parameters(query: ReportQuery, known_at: date | None = None) -> str:
     if known_at is not None:
         parts.append(f"--known-at {known_at.isoformat()}")
     return " ".join(parts)
-
-
-def _fill_table(sheet: Worksheet, columns: Sequence[str], rows: Sequence[ReportRow]) -> None:
-    for index, name in enumerate(columns, start=1):
-        cell = put(sheet, 1, index, LABELS[name])
-        cell.font = _BOLD
-        if name not in KEYS:
-            cell.alignment = Alignment(horizontal="right")
-    for row_index, row in enumerate(rows, start=2):
-        for index, name in enumerate(columns, start=1):
-            value: CellValue = getattr(row, name)
-            if value is None:
-                continue  # an empty cell, as the CSV leaves it empty
-            if name == "rate" and row.rate is not None:
-                cell = sheet.cell(row=row_index, column=index, value=float(row.rate))
-                cell.number_format = RATE_FORMAT
-            else:
-                put(sheet, row_index, index, value)
-    sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    fit_widths(sheet)
-
-
-def put(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell | MergedCell:
-    """Write a value; text always stays text, whatever it starts with."""
-    cell = sheet.cell(row=row, column=column)
-    if not isinstance(value, str):
-        cell.value = value
-        return cell
-    # openpyxl raises on characters XML cannot hold, and stores text starting with `=` as a
-    # formula or `#N/A` as an error: the type is set back to text after the value.
-    cell.value = xml_text(value)
-    cell.data_type = "s"
-    # Excel's own mark of a typed leading `'`: the text stays text when a user edits the cell.
-    cell.quotePrefix = value[:1] in FORMULA_STARTS
-    return cell
-
-
-def _display_width(value: object, number_format: str) -> int:
-    if value is None:
-        return 0
-    if number_format == RATE_FORMAT and isinstance(value, float):
-        return len(f"{value:.2%}")
-    if isinstance(value, date):
-        return 10
-    return len(str(value))
-
-
-def fit_widths(sheet: Worksheet, first_row: int = 1) -> None:
-    """Widen each column to its longest value, from `first_row` down."""
-    for index, column in enumerate(sheet.iter_cols(min_row=first_row), start=1):
-        width = max((_display_width(c.value, c.number_format) for c in column), default=0)
-        # +3 leaves room for the filter button of the header.
-        sheet.column_dimensions[get_column_letter(index)].width = min(width + 3, _MAX_WIDTH)

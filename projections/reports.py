@@ -4,30 +4,65 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from attrs import evolve
-
 from casetrack.application import DossierTracker
-from casetrack.clocks import Clock, clock_of
 from casetrack.console import note, output_stream, say
 from casetrack.errors import InputRefused
-from casetrack.facts import Facts, sector_of
+from casetrack.facts import Facts
 from casetrack.output import write_rows
-from casetrack.reporting import LABELS, ReportQuery, ReportRow, build_report
+from casetrack.report_summary import Triple, human_report
+from casetrack.report_words import (
+    french_date,
+    grouping_words,
+    merged_note,
+    placement_note,
+    report_title,
+)
+from casetrack.reporting import ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
-from projections.source import read_clocks
+from projections.report_text import cell_text, write_blocks
+from projections.source import ClockRow, event_store_rows, read_clocks
 
-Triple = tuple[str, str, Clock]
+__all__ = [
+    "ClockList",
+    "Triple",
+    "clock_source",
+    "clocks_of",
+    "emit_report",
+    "event_store_clocks",
+    "french_value",
+    "json_value",
+    "machine_value",
+    "report_rows",
+]
+
+
+class ClockList(list[Triple]):
+    """(section, prestation, clock) triples, as the report engine folds them, with the
+    dossier number of each beside them (`numbers`), for the HTML report's dossier lists."""
+
+    def __init__(self, rows: Iterable[ClockRow] = ()) -> None:
+        """Split (dossier, section, prestation, clock) rows into triples and numbers."""
+        super().__init__()
+        self.numbers: list[str] = []
+        for number, section, prestation, clock in rows:
+            self.append((section, prestation, clock))
+            self.numbers.append(number)
+
+    def numbered(self) -> Iterator[ClockRow]:
+        """The (dossier, section, prestation, clock) rows again."""
+        for number, (section, prestation, clock) in zip(self.numbers, self, strict=True):
+            yield number, section, prestation, clock
 
 
 def clock_source(
     tracker: DossierTracker, query: ReportQuery, known_at: date | None, *, custom_rules: bool
-) -> tuple[list[Triple], str]:
+) -> tuple[ClockList, str]:
     """The clocks a report folds: read models when they can answer, else the event store.
 
     Never a catch-up or a rebuild: stderr says when the answer is not from current read
@@ -42,32 +77,24 @@ def clock_source(
     )
     if found.note:
         note(found.note)
-    return [(section, prestation, clock) for _, section, prestation, clock in found.rows], (
-        found.origin
-    )
+    return ClockList(found.rows), found.origin
 
 
 def event_store_clocks(
     tracker: DossierTracker, rule_set: RuleSet, known_at: date | None
-) -> list[Triple]:
+) -> ClockList:
     """Clocks of every dossier folded from the event store (only facts known at K)."""
     return clocks_of(tracker, rule_set, tracker.all_facts(known_at))
 
 
-def clocks_of(
-    tracker: DossierTracker, rule_set: RuleSet, all_facts: Iterable[Facts]
-) -> list[Triple]:
-    """(section, prestation, clock) of every engagement of every dossier."""
-    return [
-        (facts.section, facts.prestation, clock_of(facts, engagement, tracker.calendar))
-        for facts in all_facts
-        for engagement in rule_set.ordered
-    ]
+def clocks_of(tracker: DossierTracker, rule_set: RuleSet, all_facts: Iterable[Facts]) -> ClockList:
+    """(section, prestation, clock) of every engagement of every dossier, numbers beside."""
+    return ClockList(event_store_rows(tracker, rule_set, all_facts))
 
 
 def report_rows(
     tracker: DossierTracker, query: ReportQuery, known_at: date | None, *, custom_rules: bool
-) -> tuple[list[ReportRow], list[Triple], str]:
+) -> tuple[list[ReportRow], ClockList, str]:
     """Report rows, the clocks they come from, and a word on the source."""
     triples, source = clock_source(tracker, query, known_at, custom_rules=custom_rules)
     return build_report(query, triples), triples, source
@@ -90,12 +117,8 @@ def json_value(column: str, value: Any) -> Any:
 
 
 def french_value(column: str, value: Any) -> str:
-    """Value as the French table shows it."""
-    if value is None:
-        return ""
-    if column == "rate":
-        return f"{value * 100:.2f} %".replace(".", ",")
-    return str(value)
+    """Value as the French tables show it (rates as '93,8 %')."""
+    return cell_text(column, value)
 
 
 def emit_report(
@@ -103,81 +126,61 @@ def emit_report(
     tracker: DossierTracker,
     query: ReportQuery,
     rows: Sequence[ReportRow],
-    triples: Sequence[Triple],
+    triples: ClockList,
     source: str,
 ) -> None:
-    """Write a report in the format asked."""
-    columns = query.columns
+    """Write a report in the format asked.
+
+    CSV and JSON write the rows as asked. The human formats never merge engagements (units
+    and limits differ): when `--by` leaves the engagement out, they regroup by it too.
+    """
     fmt = args.format
     if fmt in ("csv", "json"):
-        with output_stream(args.output) as out:
-            if fmt == "json":
-                items = [{c: json_value(c, r.as_dict()[c]) for c in columns} for r in rows]
-                json.dump(items, out, ensure_ascii=False, indent=1)
-                out.write("\n")
-            else:
-                dicts = ({c: machine_value(c, r.as_dict()[c]) for c in columns} for r in rows)
-                write_rows(dicts, columns, out, "csv")
+        _write_machine(args.output, fmt, query, rows)
         return
-    if fmt == "table":
-        table = ({c: french_value(c, r.as_dict()[c]) for c in columns} for r in rows)
-        with output_stream(args.output) as out:
-            out.write(
-                f"Rapport du {query.start} au {query.end}, évalué au {query.as_of} ({source})\n"
-            )
-            if not rows:
-                out.write("Aucune mesure sur la période.\n")
-                return
-            write_rows(table, columns, out, "table", labels=[LABELS[c] for c in columns])
-        return
-    if not args.output:
+    if fmt != "table" and not args.output:
         msg = f"--format {fmt} writes a file: give --output PATH"
         raise InputRefused(msg)
-    path = Path(args.output)
     # `report --known-at` and `reaudit` say which facts they used; a plain report has none.
     known_at: date | None = getattr(args, "known_at", None)
+    report = human_report(query, rows, triples, tracker.rule_set, known_at)
+    merged = merged_note(query.by)
+    if merged:
+        note(merged)
+    if fmt == "table":
+        with output_stream(args.output) as out:
+            out.write(f"{report_title(query, known_at)}\n")
+            if source != "read models":
+                out.write("Calculé depuis l'historique des événements\n")
+            out.write(f"Regroupement : {grouping_words(report.query)}\n")
+            write_blocks(report.blocks, out)
+            out.write(f"\n{placement_note(report.query, french_date(query.as_of))}\n")
+        return
+    path = Path(args.output)
     # Renderers load only when their format is asked: openpyxl alone adds ~0.2 s to every command.
     if fmt == "xlsx":
         from projections.render_xlsx import write_xlsx  # noqa: PLC0415
 
-        write_xlsx(path, query, rows, tracker.rule_set, known_at=known_at)
+        write_xlsx(path, report, triples)
     else:
-        from projections.render_html import HtmlReport, write_html  # noqa: PLC0415
+        from projections.render_html import html_page, write_html  # noqa: PLC0415
 
-        by_sector = evolve(query, by=("engagement", "section"))
-        write_html(
-            path,
-            HtmlReport(
-                title="Engagements QualiPARIS 17, 18 et 19",
-                query=query,
-                rows=rows,
-                sector_rows=build_report(by_sector, triples),
-                elapsed=elapsed_by_engagement(query, triples),
-                rule_set=tracker.rule_set,
-                known_at=known_at,
-            ),
-        )
+        details = getattr(args, "details", True)
+        page = html_page(report, triples.numbered(), tracker.calendar, details=details)
+        write_html(path, page)
     if not args.quiet:
         say(f"report written to {path}")
 
 
-def elapsed_by_engagement(query: ReportQuery, triples: Sequence[Triple]) -> dict[int, list[int]]:
-    """Elapsed values of the measured clocks the report counts, per engagement."""
-    found: dict[int, list[int]] = {}
-    for section, prestation, clock in triples:
-        if query.engagement is not None and clock.engagement != query.engagement:
-            continue
-        if query.prestation is not None and prestation != query.prestation:
-            continue
-        if (
-            query.section is not None
-            and query.section != section
-            and (clock.stop is None or sector_of(section, clock.stop) != query.section)
-        ):
-            continue
-        stop = clock.stop
-        if stop is None or not query.start <= stop <= query.end:
-            continue
-        if clock.state_at(query.as_of) in ("met", "breached") and clock.elapsed is not None:
-            found.setdefault(clock.engagement, []).append(clock.elapsed)
-    return found
+def _write_machine(
+    output: str | None, fmt: str, query: ReportQuery, rows: Sequence[ReportRow]
+) -> None:
+    columns = query.columns
+    with output_stream(output) as out:
+        if fmt == "json":
+            items = [{c: json_value(c, r.as_dict()[c]) for c in columns} for r in rows]
+            json.dump(items, out, ensure_ascii=False, indent=1)
+            out.write("\n")
+        else:
+            dicts = ({c: machine_value(c, r.as_dict()[c]) for c in columns} for r in rows)
+            write_rows(dicts, columns, out, "csv")

@@ -150,7 +150,10 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
     """
     before = set(_trackers())
     capsys.readouterr()
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as stop:  # argparse ends --help, --version and usage errors this way
+        code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
     captured = capsys.readouterr()
     for ident, tracker in _trackers().items():
         if ident not in before:

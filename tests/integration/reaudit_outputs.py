@@ -38,7 +38,7 @@ FRENCH_STATUSES = {
     "dépassé": "breached",
     "en cours": "pending",
     "en retard": "overdue",
-    "sans objet": "not_applicable",
+    "non applicable": "not_applicable",
     "anomalie": "invalid",
     "non démarré": None,
 }

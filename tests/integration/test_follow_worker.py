@@ -20,10 +20,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 
+from adapters import ingest as ingest_module
+from adapters.bulk import insert_stored_events
 from adapters.ingest import Ingestor
 from adapters.sqlstore import engine_for
 from adapters.synthetic import GeneratedFiles, generate
@@ -222,17 +225,28 @@ def test_follow_command_stopped_with_ctrl_c_while_idle_exits_130_with_a_message(
     # The installed command itself, with its default pages.
     DossierTracker(db_url).close()
     worker = subprocess.Popen(
-        command(db_url, "project", "--follow", "--interval", "0.2"),
+        # Not quiet: the worker's "up to date" line is what the test waits for.
+        [c for c in command(db_url, "project", "--follow", "--interval", "0.2") if c != "-q"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env=job_environment(),
     )
     try:
-        wait_for(lambda: tracked(db_url)[0] is not None, "building the read models", worker)
-        time.sleep(0.5)
+        assert worker.stderr is not None
+        # The worker says once when it has caught up and sits between polls; a worker that
+        # never does is killed after a minute, which ends the reads below.
+        watchdog = threading.Timer(60, worker.kill)
+        watchdog.start()
+        said = [worker.stderr.readline()]
+        while said[-1] and "up to date at position" not in said[-1]:
+            said.append(worker.stderr.readline())
+        watchdog.cancel()
+        assert said[-1], f"the worker ended before catching up: {''.join(said)[-600:]}"
+        assert tracked(db_url)[0] is not None
         worker.send_signal(signal.SIGINT)
-        _, err = worker.communicate(timeout=30)
+        _, rest = worker.communicate(timeout=30)
+        err = "".join(said) + rest
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -245,7 +259,7 @@ def test_follow_command_stopped_with_ctrl_c_while_idle_exits_130_with_a_message(
 
 
 def test_a_catch_up_page_overtaken_by_an_ingest_commit_still_commits(
-    db_url: str, year: GeneratedFiles
+    db_url: str, year: GeneratedFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # What the worker meets beside an ingest, made certain: an ingest starts while a page
     # transaction is between reading the rows it folds and writing them. On SQLite a
@@ -255,13 +269,26 @@ def test_a_catch_up_page_overtaken_by_an_ingest_commit_still_commits(
     tracker, writer = DossierTracker(db_url), DossierTracker(db_url)
     engine = engine_for(db_url)
     overtaken: list[threading.Thread] = []
+    # Set by the ingest just before its first write (its ledger entry, then event batches):
+    # the page goes on only once the ingest is there, so the two always overlap.
+    writing = threading.Event()
+
+    def marked(write: Callable[..., Any]) -> Callable[..., Any]:
+        def first_marks(*args: Any, **kwargs: Any) -> Any:
+            writing.set()
+            return write(*args, **kwargs)
+
+        return first_marks
+
+    monkeypatch.setattr(writer, "save", marked(writer.save))
+    monkeypatch.setattr(ingest_module, "insert_stored_events", marked(insert_stored_events))
 
     def ingest_meanwhile(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         if not overtaken and statement.startswith("DELETE FROM dossier"):
             thread = threading.Thread(target=Ingestor(writer).ingest_piaf, args=(year.piaf[2],))
             overtaken.append(thread)
             thread.start()
-            time.sleep(0.5)  # the ingest reaches its first write while the page is open
+            assert writing.wait(timeout=60), "the ingest never reached its first write"
 
     try:
         Ingestor(tracker).ingest_piaf(year.piaf[0])

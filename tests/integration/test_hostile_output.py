@@ -16,8 +16,9 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -153,9 +154,18 @@ def test_worklists_csv_prefix_text(store: str, capsys: pytest.CaptureFixture[str
     late_open = str(count_working_days(DUE, KNOWN_ON))
     late_stopped = str(count_working_days(DUE, date(2025, 1, 20)))
     start, due = FIRST.isoformat(), DUE.isoformat()
-    assert overdue[1:] == [[q(AT), q(TAB), "CSP", "19", start, due, late_open, "overdue"]]
+    # The last three columns: days_late, days_left, unit (docs/reports.md, "Worklist").
+    assert overdue[1:] == [
+        [
+            *(q(AT), q(TAB), "CSP", "19", start, due, late_open, "overdue"),
+            *(late_open, "", "working_days"),
+        ]
+    ]
     assert breached[1:] == [
-        [q(MINUS), q(FULL_WIDTH), "PL", "19", start, due, late_stopped, "breached"]
+        [
+            *(q(MINUS), q(FULL_WIDTH), "PL", "19", start, due, late_stopped, "breached"),
+            *(late_stopped, "", "working_days"),
+        ]
     ]
 
 
@@ -286,17 +296,26 @@ def fact_lines() -> list[tuple[str, str, str, str, str]]:
     for number, (section, prestation, second) in DOSSIERS.items():
         days = [("Dépôt", FILED), ("Première info", FIRST)]
         days += [("Deuxième info", second)] if second else []
-        lines += [(number, a, f"{d.isoformat()}T00:00:00", section, prestation) for a, d in days]
+        lines += [(number, a, paris_midnight(d), section, prestation) for a, d in days]
     return sorted(lines)
+
+
+def paris_midnight(day: date) -> str:
+    """The event log's timestamp of a day: midnight in Paris, with its UTC offset."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo("Europe/Paris")).isoformat()
 
 
 def test_eventlog_csv_prefixes_text(store: str, capsys: pytest.CaptureFixture[str]) -> None:
     rows = csv_rows(run(capsys, store, "export", "eventlog", "--format", "csv"))
+    header, body = rows[0], rows[1:]
+    columns = ["case:concept:name", "concept:name", "time:timestamp", "case:section"]
+    columns.append("case:prestation")
+    at = [header.index(c) for c in columns]
 
     def shown(text: str) -> str:
         return q(text) if text in (HYPERLINK, SUM, MINUS, FULL_WIDTH, AT, TAB) else text
 
-    assert sorted(tuple(r) for r in rows[1:]) == sorted(
+    assert sorted(tuple(r[i] for i in at) for r in body) == sorted(
         tuple(shown(v) for v in line) for line in fact_lines()
     )
 
@@ -361,6 +380,9 @@ def test_xlsx_report_keeps_hostile_text_as_text(
     run(capsys, store, "report", *YEAR, *AS_OF, "--format", "xlsx", "--output", str(path))
 
     sheet = load_workbook(path)["Engagement 19"]
-    sections = sheet["A"][1:]
+    # Row 1 is the title, row 2 the header; the sector rows run down to the total row.
+    column = sheet["A"]
+    last = next(i for i, c in enumerate(column) if c.value == "Total")
+    sections = column[2:last]
     assert sorted(c.value for c in sections) == sorted([TAB, "S\ufffd", FULL_WIDTH])
     assert {c.data_type for c in sections} == {"s"}

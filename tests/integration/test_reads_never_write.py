@@ -213,4 +213,3 @@ def test_read_commands_work_under_a_postgresql_role_that_may_only_select(
             admin.execute(f'DROP OWNED BY "{reader}"')
             admin.execute(f'DROP ROLE IF EXISTS "{reader}"')
         drop_postgres_schema(base, schema)
-

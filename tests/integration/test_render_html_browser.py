@@ -1,135 +1,169 @@
-"""The HTML report is one self-contained file that a real headless browser renders."""
+"""The HTML report of a generated year, written by `casetrack report`, read by a real browser.
+
+Expected figures are counted naively here from the per-dossier measures of the same store
+(`casetrack measures`, one row per dossier and engagement), never from the report code;
+chromium (headless) renders the page, prints it to PDF and takes a picture. Set
+CASETRACK_SCREENSHOTS to a folder to keep the picture for a human to look at.
+"""
 
 from __future__ import annotations
 
 import os
-import random
+import re
 import shutil
 import struct
 import subprocess
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from casetrack.reporting import ReportQuery, ReportRow
-from casetrack.rules import default_rule_set
-from projections.render_html import HtmlReport, write_html
+from tests.html_page import EngagementPart, engagement_parts, parse_page
+from tests.integration.cli_runs import Job, Store, casetrack, csv_records, in_process
+from tests.naive_report import file_date, sector_of
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-#: Sections 01 to 04 until 2020-07-10, then PC: a range across that day has 21 sectors.
-SECTORS = ["01", "02", "03", "04", "PC", *(f"{n:02d}" for n in range(5, 21))]
-ALL_QUARTERS = ["2020-T1", "2020-T2", "2020-T3", "2020-T4"]
-QUARTERS = {"PC": ALL_QUARTERS[2:]} | dict.fromkeys(SECTORS[:4], ALL_QUARTERS[:2])
-QUERY = ReportQuery(
-    start=date(2020, 1, 1),
-    end=date(2020, 12, 31),
-    as_of=date(2021, 1, 15),
-    by=("engagement", "section", "period"),
-    period="quarter",
-)
-HEADER = [
-    "Engagement",
-    "Secteur",
-    "Période",
-    "Mesurés",
-    "Respectés",
-    "Dépassés",
-    "Taux",
-    "Médiane",
-    "P90",
-    "Max",
-    "En cours",
-    "En retard",
-    "Anomalies",
-]
+START, END = date(2025, 1, 1), date(2025, 12, 31)
+YEAR = ("--from", START.isoformat(), "--to", END.isoformat())
+BY_SECTOR = ("--by", "engagement,section")
+ENGAGEMENTS = (17, 18, 19)
+STATUS_WORDS = {"breached": "dépassé", "overdue": "en retard"}
 
 
-def report_row(engagement: int, section: str, period: str | None, elapsed: list[int]) -> ReportRow:
-    """A row computed naively from elapsed values, limits as measures.md gives them."""
-    limit = 7 if engagement == 19 else 15
-    values = sorted(elapsed)
-    met = sum(1 for v in values if v <= limit)
-    rate = (Decimal(met) / len(values)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    return ReportRow(
-        engagement=engagement,
-        section=section,
-        prestation=None,
-        period=period,
-        measured=len(values),
-        met=met,
-        breached=len(values) - met,
-        rate=rate,
-        median=values[(len(values) + 1) // 2 - 1],
-        p90=values[-(-9 * len(values) // 10) - 1],
-        max=values[-1],
-        open_pending=len(values) % 3,
-        open_overdue=len(values) % 2,
-        invalid=0,
-    )
+@dataclass(frozen=True)
+class Oracle:
+    """The year counted naively from each dossier's measures, as known at the last extract."""
+
+    as_of: date
+    #: Engagement -> (met, measured) over the year.
+    counts: dict[int, tuple[int, int]]
+    #: (engagement, sector) -> dossier -> its measure row (status breached or overdue).
+    late: dict[tuple[int, str], dict[str, dict[str, str]]]
 
 
-def realistic_report() -> HtmlReport:
-    """Three engagements over 21 sectors and four quarters, delays drawn with a fixed seed."""
-    rng = random.Random(17)
-    rows: list[ReportRow] = []
-    sector_rows: list[ReportRow] = []
-    elapsed: dict[int, list[int]] = {}
-    for engagement, typical in ((17, 9.0), (18, 8.0), (19, 4.0)):
-        for section in SECTORS:
-            by_sector: list[int] = []
-            for quarter in QUARTERS.get(section, ALL_QUARTERS):
-                delays = [int(rng.expovariate(1 / typical)) for _ in range(rng.randint(5, 40))]
-                rows.append(report_row(engagement, section, quarter, delays))
-                by_sector += delays
-            sector_rows.append(report_row(engagement, section, None, by_sector))
-            elapsed.setdefault(engagement, []).extend(by_sector)
-    rows.sort(key=lambda r: (r.engagement or 0, r.section or "", r.period or ""))
-    return HtmlReport(
-        title="Délais QualiPARIS — année 2020",
-        query=QUERY,
-        rows=rows,
-        sector_rows=sector_rows,
-        elapsed=elapsed,
-        rule_set=default_rule_set(),
-    )
+def measures(store: Store, as_of: date) -> list[dict[str, str]]:
+    """`casetrack measures --as-of AS_OF` as records."""
+    done = in_process("--db", store.url, "-q", "measures", "--as-of", as_of.isoformat())
+    assert done.code == 0, done.err
+    return csv_records(done.out)
 
 
-class TableAndCharts(HTMLParser):
-    """Collects the table's header labels and the class of each SVG element."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.headers: list[str] = []
-        self.svg_classes: list[str] = []
-        self._in_th = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "th":
-            self._in_th = True
-            self.headers.append("")
-        elif tag == "svg":
-            self.svg_classes.append(dict(attrs).get("class") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "th":
-            self._in_th = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_th:
-            self.headers[-1] += data
+def french(iso: str) -> str:
+    """2025-03-14 -> 14/03/2025; empty stays empty."""
+    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
 
 
 @pytest.fixture(scope="module")
-def html_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("html") / "rapport.html"
-    write_html(path, realistic_report())
+def oracle(cli_store: Store) -> Oracle:
+    # The report's default evaluation date: the latest extraction date.
+    as_of = max(file_date(p) for p in (*cli_store.files.piaf, *cli_store.files.topvir))
+    counts = dict.fromkeys(ENGAGEMENTS, (0, 0))
+    late: dict[tuple[int, str], dict[str, dict[str, str]]] = {}
+    # Stopped measures count at as_of when they stop in the range...
+    for row in measures(cli_store, as_of):
+        engagement = int(row["engagement"])
+        if row["status"] in ("met", "breached") and START <= date.fromisoformat(row["stop"]) <= END:
+            met, measured = counts[engagement]
+            counts[engagement] = (met + (row["status"] == "met"), measured + 1)
+            if row["status"] == "breached":
+                key = (engagement, sector_of(row["section"], END))
+                late.setdefault(key, {})[row["dossier"]] = row
+    # ...open ones on the range's last day (or as_of when earlier).
+    for row in measures(cli_store, min(END, as_of)):
+        if row["status"] == "overdue":
+            key = (int(row["engagement"]), sector_of(row["section"], END))
+            late.setdefault(key, {})[row["dossier"]] = row
+    return Oracle(as_of, counts, late)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("html")
+
+
+def html_report(store: Store, path: Path, *argv: str) -> Path:
+    """`casetrack report` in-process, in HTML, to `path`."""
+    done = in_process(
+        "--db", store.url, "-q", "report", *argv, "--format", "html", "--output", str(path)
+    )
+    assert done.code == 0, done.err
     return path
+
+
+@pytest.fixture(scope="module")
+def page(cli_store: Store, oracle: Oracle, folder: Path) -> Path:
+    """The year's report as users write it: `casetrack report` as a process, every key."""
+    path = folder / "rapport.html"
+    argv = ["--db", cli_store.url, "report", *YEAR, "--as-of", oracle.as_of.isoformat()]
+    done = casetrack(Job([*argv, "--format", "html", "--output", str(path)], folder))
+    assert done.code == 0, done.summary()
+    return path
+
+
+@pytest.fixture(scope="module")
+def parts(page: Path) -> dict[int, EngagementPart]:
+    return engagement_parts(parse_page(page.read_text(encoding="utf-8")))
+
+
+def shown_rate(met: int, measured: int) -> str:
+    rate = (Decimal(met) / measured).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    return f"{(rate * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}".replace(".", ",") + " %"
+
+
+def test_report_page_shows_each_engagements_naive_overall_rate(
+    parts: dict[int, EngagementPart], oracle: Oracle
+) -> None:
+    for engagement in ENGAGEMENTS:
+        met, measured = oracle.counts[engagement]
+        assert measured > 0
+        assert parts[engagement].overall == shown_rate(met, measured)
+        assert parts[engagement].total[1:3] == [str(measured), str(met)]
+
+
+def test_report_page_lists_the_naive_late_dossiers_of_each_sector(
+    parts: dict[int, EngagementPart], oracle: Oracle
+) -> None:
+    listed = {
+        (engagement, sector): rows
+        for engagement, part in parts.items()
+        for sector, rows in part.late.items()
+    }
+
+    assert set(listed) == set(oracle.late)
+    for key, rows in listed.items():
+        expected = oracle.late[key]
+        assert sorted(r[0] for r in rows) == sorted(expected)
+        for number, prestation, start, due, stop, elapsed, status in rows:
+            row = expected[number]
+            assert status == STATUS_WORDS[row["status"]]
+            assert prestation == row["prestation"]
+            assert [start, due, stop] == [french(row[k]) for k in ("start", "due", "stop")]
+            assert elapsed == row["elapsed"]
+
+
+def test_no_details_leaves_the_lists_out_of_report_and_reaudit(
+    cli_store: Store, folder: Path, oracle: Oracle
+) -> None:
+    bare = html_report(cli_store, folder / "bare.html", *YEAR, "--no-details")
+    audit = folder / "audit.html"
+    known = ("--known-at", "2025-06-30")
+    argv = ("reaudit", *YEAR, *known, "--no-details", "--format", "html", "--output", str(audit))
+    done = in_process("--db", cli_store.url, "-q", *argv)
+
+    assert done.code == 0, done.err
+    for path in (bare, audit):
+        text = path.read_text(encoding="utf-8")
+        assert "<details" not in text
+        assert "Listes de dossiers omises (--no-details)." in text
+    late = {number for found in oracle.late.values() for number in found}
+    assert not [n for n in late if n in bare.read_text(encoding="utf-8")]
+
+
+# -- in a browser ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -156,59 +190,46 @@ def chromium(tmp_path: Path) -> Iterator[list[str]]:
     shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_html_file_has_no_external_reference(html_file: Path) -> None:
-    text = html_file.read_text(encoding="utf-8")
-
-    assert text.startswith('<!DOCTYPE html>\n<html lang="fr">')
-    assert '<meta charset="utf-8">' in text
-    for external in ("http", "src=", "<link", "<script", "url(", "@import"):
-        assert external not in text
-
-
-def test_html_shows_rates_with_a_french_comma_and_limits_in_words(tmp_path: Path) -> None:
-    path = tmp_path / "rapport.html"
-    row = report_row(19, "05", "2020-T1", [1] * 15 + [9])  # 15 met of 16: 93,75 %
-
-    write_html(path, HtmlReport("R", QUERY, [row], [row], {19: [1] * 15 + [9]}, default_rule_set()))
-
-    text = path.read_text(encoding="utf-8")
-    assert '<td class="num">93,75 %</td>' in text
-    assert "limite : 7 jours ouvrés" in text
-    assert "limite : 15 jours calendaires" not in text  # 17 and 18 have no measure here
-    assert text.count("Aucune mesure sur la période") == 4  # two charts each for 17 and 18
-
-
-def test_html_escapes_text_values(tmp_path: Path) -> None:
-    path = tmp_path / "rapport.html"
-    row = report_row(17, "<b>05</b>", None, [3, 20])
-
-    write_html(path, HtmlReport("A & B", QUERY, [row], [row], {17: [3, 20]}, default_rule_set()))
-
-    text = path.read_text(encoding="utf-8")
-    assert "<b>05</b>" not in text
-    assert "&lt;b&gt;05&lt;/b&gt;" in text
-    assert "<h1>A &amp; B</h1>" in text
-
-
-def test_browser_renders_the_table_and_two_charts_per_engagement(
-    html_file: Path, chromium: list[str]
-) -> None:
+def browse(chromium: list[str], *argv: str) -> str:
     done = subprocess.run(
-        [*chromium, "--dump-dom", html_file.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [*chromium, *argv], capture_output=True, text=True, timeout=90, check=False
     )
-
     assert done.returncode == 0, done.stderr[-2000:]
-    parsed = TableAndCharts()
-    parsed.feed(done.stdout)
-    assert parsed.headers == HEADER
-    assert parsed.svg_classes.count("chart rate") == 3
-    assert parsed.svg_classes.count("chart histogram") == 3
-    assert "limite : 15 jours calendaires" in done.stdout
-    assert "limite : 7 jours ouvrés" in done.stdout
+    return done.stdout
+
+
+def test_browser_renders_three_charts_and_the_lists_of_each_engagement(
+    page: Path, oracle: Oracle, chromium: list[str]
+) -> None:
+    rendered = parse_page(browse(chromium, "--dump-dom", page.as_uri()))
+
+    classes = [svg.attrs.get("class", "") for svg in rendered.all("svg")]
+    for kind in ("rate", "trend", "histogram"):
+        assert classes.count(f"chart {kind}") == len(ENGAGEMENTS)
+    assert len(rendered.all("details")) == len(oracle.late)
+    parts = engagement_parts(rendered)
+    assert all(p.chart_sectors == p.table_sectors for p in parts.values())
+
+
+def pdf_pages(path: Path) -> int:
+    """How many pages a PDF holds (its /Type /Page objects)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", path.read_bytes()))
+
+
+def test_printed_report_has_a_few_pages_and_prints_the_lists(
+    cli_store: Store, folder: Path, chromium: list[str], tmp_path: Path
+) -> None:
+    pages = {}
+    for name, extra in (("lists", ()), ("bare", ("--no-details",))):
+        html = html_report(cli_store, folder / f"print-{name}.html", *YEAR, *BY_SECTOR, *extra)
+        pdf = tmp_path / f"{name}.pdf"
+        browse(chromium, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri())
+        assert pdf.read_bytes().startswith(b"%PDF")
+        pages[name] = pdf_pages(pdf)
+
+    # A cover with the overall rates, then each engagement's charts, then its table.
+    assert 1 + len(ENGAGEMENTS) <= pages["bare"] <= 3 * len(ENGAGEMENTS) + 1
+    assert pages["lists"] > pages["bare"]  # printing shows the lists, closed or not
 
 
 def png_size_and_distinct_bytes(data: bytes) -> tuple[tuple[int, int], int]:
@@ -224,22 +245,19 @@ def png_size_and_distinct_bytes(data: bytes) -> tuple[tuple[int, int], int]:
     return (width, height), len(set(zlib.decompress(idat)))
 
 
-def test_browser_screenshot_is_a_non_blank_png(html_file: Path, chromium: list[str]) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
-    shot.unlink(missing_ok=True)
+def test_browser_screenshot_is_a_non_blank_png(
+    page: Path, chromium: list[str], tmp_path: Path
+) -> None:
+    shot = tmp_path / "rapport.png"
 
-    done = subprocess.run(
-        [*chromium, f"--screenshot={shot}", "--window-size=1280,2000", html_file.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    browse(chromium, f"--screenshot={shot}", "--window-size=1280,2400", page.as_uri())
 
-    assert done.returncode == 0, done.stderr[-2000:]
     data = shot.read_bytes()
-    assert len(data) > 20_000
+    keep = os.environ.get("CASETRACK_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "rapport-html.png")
     size, distinct = png_size_and_distinct_bytes(data)
-    assert size == (1280, 2000)
+    assert size == (1280, 2400)
+    assert len(data) > 20_000
     assert distinct > 50  # a blank page compresses to a handful of byte values

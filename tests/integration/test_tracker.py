@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from casetrack.application import DossierTracker, open_dossier
 from casetrack.facts import Snapshot
 from casetrack.measures import measure_all
+from tests.examples import scaled
 from tests.strategies import snapshots
 
 START = date(2025, 1, 3)
@@ -51,7 +52,7 @@ def test_transfer_for_an_unknown_dossier_is_refused(db_url: str) -> None:
         raise AssertionError("a transfer for an unknown dossier must be refused")
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(0.4))
 @given(st.lists(snapshots(), min_size=1, max_size=4), st.integers(0, 4))
 def test_replayed_state_and_measures_equal_the_live_ones(
     tmp_path_factory: object, seq: list[Snapshot], known_week: int

@@ -65,11 +65,26 @@ LINES = (
     ),
     piaf_line("2025-05-000007", "05", "AUTRE", "02/12/2024", first="03/12/2024"),
 )
-WORK_HEADER = ["dossier", "section", "prestation", "engagement", "start", "due", "days", "status"]
-OVERDUE_17 = ["2025-05-000001", "05", "PL", "17", "2025-02-20", "2025-03-07", "7", "overdue"]
-AT_RISK_19 = ["2025-13-000002", "13", "CSP", "19", "2025-03-07", "2025-03-18", "2", "pending"]
-BREACHED_18 = ["2025-02-000004", "02", "PARISOL", "18", "2025-01-10", "2025-01-25", "9", "breached"]
-BREACHED_19 = ["2025-05-000005", "05", "PL", "19", "2025-02-03", "2025-02-12", "3", "breached"]
+WORK_HEADER = [
+    *("dossier", "section", "prestation", "engagement", "start", "due", "days", "status"),
+    *("days_late", "days_left", "unit"),
+]
+OVERDUE_17 = [
+    *("2025-05-000001", "05", "PL", "17", "2025-02-20", "2025-03-07", "7", "overdue"),
+    *("7", "", "calendar_days"),
+]
+AT_RISK_19 = [
+    *("2025-13-000002", "13", "CSP", "19", "2025-03-07", "2025-03-18", "2", "pending"),
+    *("", "2", "working_days"),
+]
+BREACHED_18 = [
+    *("2025-02-000004", "02", "PARISOL", "18", "2025-01-10", "2025-01-25", "9", "breached"),
+    *("9", "", "calendar_days"),
+]
+BREACHED_19 = [
+    *("2025-05-000005", "05", "PL", "19", "2025-02-03", "2025-02-12", "3", "breached"),
+    *("3", "", "working_days"),
+]
 
 
 @pytest.fixture
@@ -129,3 +144,48 @@ def test_worklist_filters_by_section_sector_and_engagement(
     expected: list[list[str]],
 ) -> None:
     assert worklist(capsys, store, *options) == [WORK_HEADER, *expected]
+
+
+def table(capsys: pytest.CaptureFixture[str], url: str, *options: str) -> list[str]:
+    """The lines of `casetrack worklist OPTIONS` (the table format, for people)."""
+    capsys.readouterr()
+    assert main(["--db", url, "-q", "worklist", *options]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_breached_table_gives_the_date_the_days_late_and_their_units(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = table(capsys, store, "--breached")
+
+    assert lines[0] == "Dossiers au délai dépassé au 14/03/2025 — 2 dossiers"
+    assert lines[2].split() == [
+        *("Dossier", "Section", "Prestation", "Engagement", "Début", "Échéance"),
+        *("Retard", "Unité", "Statut"),
+    ]
+    assert [line.split() for line in lines[4:]] == [
+        [
+            *("2025-02-000004", "02", "PARISOL", "18", "10/01/2025", "25/01/2025", "9"),
+            *("j.", "calendaires", "dépassé"),
+        ],
+        [
+            *("2025-05-000005", "05", "PL", "19", "03/02/2025", "12/02/2025", "3"),
+            *("j.", "ouvrés", "dépassé"),
+        ],
+    ]
+
+
+def test_at_risk_table_for_one_engagement_gives_days_left_in_its_unit(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = table(capsys, store, "--at-risk", "--engagement", "19")
+
+    assert lines[0] == "Dossiers à risque au 14/03/2025 (engagement 19) — 1 dossier"
+    assert "Jours restants (j. ouvrés)" in lines[3]
+    assert lines[5].split()[-4:] == ["18/03/2025", "2", "en", "cours"]
+
+
+def test_empty_table_is_one_sentence(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = table(capsys, store, "--overdue", "--section", "13")
+
+    assert lines == ["Aucun dossier en retard au 14/03/2025 (section 13)."]

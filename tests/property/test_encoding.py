@@ -35,8 +35,6 @@ def test_fast_encoding_equals_the_aggregate_path(number: str, snapshot: Snapshot
     assert [(s.originator_id, s.originator_version, s.topic) for s in fast] == [
         (s.originator_id, s.originator_version, s.topic) for s in slow
     ]
-    assert [without_timestamp(s.state) for s in fast] == [
-        without_timestamp(s.state) for s in slow
-    ]
+    assert [without_timestamp(s.state) for s in fast] == [without_timestamp(s.state) for s in slow]
     decoded = [TRACKER.mapper.to_domain_event(s) for s in fast]
     assert all(e.timestamp == STAMP for e in decoded)

@@ -44,8 +44,10 @@ def test_stored_state_fold_equals_the_aggregate_replay(
         assert results == []
         return
     [folded] = results
-    assert (
-        folded.ident, folded.facts, folded.known_on, folded.snapshot_on, folded.version
-    ) == (
-        expected.id, expected.facts, expected.known_on, expected.snapshot_on, expected.version
+    assert (folded.ident, folded.facts, folded.known_on, folded.snapshot_on, folded.version) == (
+        expected.id,
+        expected.facts,
+        expected.known_on,
+        expected.snapshot_on,
+        expected.version,
     )

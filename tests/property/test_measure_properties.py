@@ -12,6 +12,7 @@ from casetrack.calendar import WorkingCalendar
 from casetrack.facts import Facts
 from casetrack.measures import STOPPED, Measure, Status, measure
 from casetrack.rules import Engagement, default_rule_set
+from tests.examples import scaled
 from tests.naive import NaiveMeasure, naive_measure
 
 RULES = default_rule_set()
@@ -22,10 +23,10 @@ LAST_BASE = date(2030, 8, 31)
 MAX_OFFSET = 120
 CLOSURE_SECTION = "05"
 
-# The naive calendar steps day by day: keep the example counts moderate, but never below
-# what the loaded profile asks for (tests/conftest.py: "ci", "nightly").
+# Cheap examples, so five times the profile's count (tests/examples.py); the naive calendar
+# steps day by day, which is what keeps it from more.
 MODERATE = settings(
-    max_examples=max(200, settings().max_examples),
+    max_examples=scaled(5),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

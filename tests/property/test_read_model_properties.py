@@ -15,6 +15,7 @@ from adapters.sqlstore import engine_for
 from casetrack.application import DossierTracker
 from casetrack.facts import Snapshot
 from projections.runner import ReadModels
+from tests.examples import scaled
 
 FIRST_EXTRACT = date(2025, 1, 3)
 NUMBERS = ("N-1", "N-2", "N-3", "N-4")
@@ -95,7 +96,7 @@ def piaf(number: str, **days: int) -> tuple[str, str, Snapshot]:
     return ("piaf", number, Snapshot(section="05", prestation="PL", **dates))
 
 
-@settings(max_examples=30)
+@settings(max_examples=scaled(0.75))
 @given(histories, st.integers(min_value=1, max_value=6))
 # An untouched open clock falls overdue between two catch-ups (19 is due 7 working days on).
 @example([([piaf("N-1", filed_on=-3, first_info_on=-2)], True), ([], True), ([], True)], 50)

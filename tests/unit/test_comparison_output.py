@@ -49,9 +49,10 @@ def test_table_shows_a_moved_figure_as_k_then_now_in_french() -> None:
     start = lines.index("Chiffres (« K → maintenant » là où ils diffèrent)") + 1
     header, figures = text_table(lines[start : start + 3])
     assert header[:5] == ["Engagement", "Mesurés", "Respectés", "Dépassés", "Taux"]
-    # 15/16 = 93,75 %, 16/17 = 94,12 % (half up); unchanged figures once.
+    # 15/16 = 93,75 % -> 93,8 %, 16/17 = 94,12 % -> 94,1 % (one decimal, half up);
+    # unchanged figures once.
     assert figures == [
-        *("17", "16 → 17", "15 → 16", "1", "93,75 % → 94,12 %"),
+        *("17", "16 → 17", "15 → 16", "1", "93,8 % → 94,1 %"),
         *("5", "9", "12", "1", "0", "0"),
     ]
 

@@ -20,6 +20,7 @@ from adapters.errors import FileRefused, RowError
 from adapters.mapping import Mapping
 from adapters.piaf_reader import PiafReader
 from casetrack.facts import Snapshot
+from tests.examples import scaled
 
 # On a failure, hypothesis imports libcst to suggest a patch, and libcst warns about
 # mypy_extensions.TypedDict: without this, a failure shows as an INTERNALERROR instead.
@@ -188,7 +189,7 @@ encodings = st.sampled_from(["utf-8", "cp1252", "mixed"])
 
 
 @pytest.mark.filterwarnings(HYPOTHESIS_PATCH_WARNING)
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(2), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(st.tuples(names, encodings, st.booleans()), min_size=1, max_size=8))
 def test_every_row_of_a_mixed_file_is_decoded_right_or_quarantined(
     tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[str, str, bool]]

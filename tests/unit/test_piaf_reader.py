@@ -12,6 +12,7 @@ from adapters.errors import FileRefused, RowError
 from adapters.mapping import Mapping
 from adapters.piaf_reader import PiafReader, RawRow
 from casetrack.facts import Snapshot
+from tests.examples import scaled
 from tests.strategies_files import PERSONAL_MARK, PIAF_COLUMNS, piaf_files
 
 HEADER = ";".join(PIAF_COLUMNS)
@@ -629,7 +630,7 @@ def test_row_errors_chain_no_exception_holding_the_value(tmp_path: Path) -> None
     assert (error.__cause__, error.__context__) == (None, None)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=piaf_files())
 def test_every_generated_row_gives_a_snapshot_or_a_row_error(
     tmp_path_factory: pytest.TempPathFactory, text: str

@@ -20,6 +20,7 @@ from adapters.mapping import Mapping
 from adapters.piaf_reader import PiafReader, RawRow
 from adapters.topvir_reader import TopvirReader, TransferOrder
 from casetrack.facts import Snapshot
+from tests.examples import scaled
 from tests.strategies_files import PERSONAL_MARK
 
 # On a failure, hypothesis imports libcst to suggest a patch, and libcst warns about
@@ -274,7 +275,7 @@ def test_site_codes_with_accents_are_translated_before_the_check(tmp_path: Path)
 
 
 @pytest.mark.filterwarnings(HYPOTHESIS_PATCH_WARNING)
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     column=st.sampled_from(MAPPED),
     before=st.text(max_size=6),
@@ -301,14 +302,14 @@ def test_a_value_in_any_mapped_column_never_shows_in_the_reason_or_the_number(
 
 
 @pytest.mark.filterwarnings(HYPOTHESIS_PATCH_WARNING)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=scaled(5), deadline=None)
 @given(text=st.text(max_size=40))
 def test_any_number_is_kept_exactly_when_the_spec_character_set_says(text: str) -> None:
     assert is_number(text) == bool(SPEC_NUMBER.fullmatch(text))
 
 
 @pytest.mark.filterwarnings(HYPOTHESIS_PATCH_WARNING)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=scaled(5), deadline=None)
 @given(text=st.text(max_size=40))
 def test_any_code_is_a_code_exactly_when_the_spec_character_set_says(text: str) -> None:
     assert is_code(text) == bool(SPEC_CODE.fullmatch(text))
