@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OWN_WRITERS = {
     # `casetrack generate` writes PIAF-format input files: values exactly as PIAF writes
     # them, synthetic and never read from a store.
-    "adapters/synthetic_files.py",
+    "adapters/synthetic/files.py",
     "casetrack/output.py",
 }
 

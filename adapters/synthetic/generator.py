@@ -1,7 +1,7 @@
 """Seeded synthetic CASVP data: weekly PIAF extracts and TOPVIR files as a site receives them.
 
-`generate` draws a year of dossiers (`adapters.synthetic_model`) and writes what PIAF would
-have exported every Friday (`adapters.synthetic_files`). The same arguments give
+`generate` draws a year of dossiers (`adapters.synthetic.model`) and writes what PIAF would
+have exported every Friday (`adapters.synthetic.files`). The same arguments give
 byte-identical files on any machine: every draw comes from one `random.Random(seed)`.
 """
 
@@ -16,8 +16,8 @@ from typing import Final, TextIO
 
 from attrs import frozen
 
-from adapters.synthetic_files import ExtractWriter
-from adapters.synthetic_model import WorkCalendar, simulate
+from adapters.synthetic.files import ExtractWriter
+from adapters.synthetic.model import WorkCalendar, simulate
 
 #: Weeks into the next year that extracts go on while the last dossiers settle.
 SETTLE_WEEKS: Final = 10

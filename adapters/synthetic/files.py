@@ -18,7 +18,7 @@ from functools import lru_cache
 from random import Random
 from typing import Final, TextIO
 
-from adapters.synthetic_model import Life, Table, uniform
+from adapters.synthetic.model import Life, Table, uniform
 from casetrack.facts import REJET
 
 #: PIAF columns: the spec's default headers with the personal ones interleaved, as exported.
