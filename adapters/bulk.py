@@ -1,4 +1,5 @@
-"""Writing a batch of stored events in one transaction, as fast as the backend allows."""
+"""Writing a batch of stored events in one transaction, as fast as the backend allows, and
+the recorder's table name for the raw reads of ingestion (adapters/rowstate.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,20 @@ from typing import Any, Final
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteApplicationRecorder
+
+
+def events_table_of(recorder: Any) -> str:
+    """The name of the table where the recorder stores events, as the recorder says it.
+
+    Both of eventsourcing's SQL recorders expose `events_table_name` (checked by
+    tests/unit/test_recorder_contract.py, so an upgrade that drops it fails there).
+    """
+    name = getattr(recorder, "events_table_name", None)
+    if not isinstance(name, str) or not name:
+        msg = f"{type(recorder).__name__} does not say its events table (events_table_name)"
+        raise TypeError(msg)
+    return name
+
 
 #: Events per PostgreSQL insert.
 PG_CHUNK: Final = 5_000

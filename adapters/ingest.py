@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from adapters.bulk import insert_stored_events
+from adapters.bulk import events_table_of, insert_stored_events
 from adapters.errors import RowError
 from adapters.filerun import PlannedFile, Step, file_run, plan_files
 from adapters.locking import OnWait, ingest_lock
@@ -99,7 +99,7 @@ class Ingestor:
         self.url = tracker.database.url
         self.batch_size = batch_size
         self._encoder = NewDossierEncoder(tracker.mapper)
-        self.rows = RowStateStore(self.url, getattr(tracker.recorder, "events_table_name", ""))
+        self.rows = RowStateStore(self.url, events_table_of(tracker.recorder))
         self._progress = progress or (lambda label, total: Progress(label, total, enabled=False))
         self.lock_wait = lock_wait
         self.on_wait = on_wait

@@ -53,16 +53,18 @@ class QuarantinedRow:
 class RowStateStore:
     """Reads and writes ingestion's tables in the store's database."""
 
-    def __init__(self, url: str, events_table: str = "", *, write: bool = True) -> None:
+    def __init__(self, url: str, events_table: str | None = None, *, write: bool = True) -> None:
         """Ingestion's tables of the store at `url`; created first when `write` (reads
-        never create or change anything)."""
+        never create or change anything).
+
+        `events_table` is the event recorder's own table name (its `events_table_name`),
+        needed only by `stream_events`: never guessed, so a library upgrade that renames
+        it fails loudly (tests/unit/test_recorder_contract.py).
+        """
         self.url = url
         self.backend = parse_url(url).backend
         self.engine: Engine = engine_for(url)
-        # eventsourcing's table names: SQLite "stored_events", PostgreSQL "<app>_events".
-        self.events_table = events_table or (
-            "stored_events" if self.backend == "sqlite" else "casetrack_events"
-        )
+        self.events_table = events_table
         if write:
             create_tables(url)
             self._add_seen_on()
@@ -183,6 +185,9 @@ class RowStateStore:
         """(stream id, version, topic, state) of every stored event of these streams."""
         if not ids:
             return
+        if not self.events_table:
+            msg = "RowStateStore.stream_events needs the recorder's events_table_name"
+            raise ValueError(msg)
         statement = text(
             f"SELECT originator_id, originator_version, topic, state FROM {self.events_table} "
             "WHERE originator_id IN :ids ORDER BY originator_id, originator_version"

@@ -1,0 +1,40 @@
+"""What casetrack takes from eventsourcing's recorders beyond their abstract interface.
+
+An upgrade of the library that renames one of these fails here, not silently in a store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.bulk import events_table_of
+from casetrack.application import DossierTracker
+from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
+
+
+def test_the_sqlite_recorder_names_the_table_casetrack_reads(tmp_path: Path) -> None:
+    tracker = DossierTracker(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    try:
+        assert events_table_of(tracker.recorder) == "stored_events"
+    finally:
+        tracker.close()
+
+
+def test_the_postgresql_recorder_names_the_table_casetrack_reads() -> None:
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL tests need CASETRACK_TEST_POSTGRES_URL (.ci/run sets it)")
+    url, schema = new_postgres_schema(base)
+    tracker = DossierTracker(url)
+    try:
+        assert events_table_of(tracker.recorder) == "casetrack_events"
+    finally:
+        tracker.close()
+        drop_postgres_schema(base, schema)
+
+
+def test_a_recorder_that_does_not_name_its_table_is_refused() -> None:
+    with pytest.raises(TypeError, match="events_table_name"):
+        events_table_of(object())
