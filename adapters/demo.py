@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -23,7 +24,10 @@ from casetrack.console import output_stream, say
 from casetrack.context import CommandContext
 from casetrack.errors import InputRefused
 from casetrack.progress import Progress
-from casetrack.reporting import LABELS, ReportQuery, build_report
+from casetrack.report_summary import human_report
+from casetrack.report_text import write_blocks
+from casetrack.report_words import french_date, placement_note, report_title
+from casetrack.reporting import ReportQuery, build_report
 
 DEMO_DB: Final = "casetrack-demo.sqlite"
 DEMO_DATA: Final = Path("casetrack-demo-data")
@@ -192,7 +196,8 @@ def _say_totals(summaries: list[IngestSummary]) -> None:
 
 
 def print_summary(tracker: DossierTracker, year: int) -> None:
-    """Compliance per engagement and sector over the year, as known now."""
+    """The year's compliance as `casetrack report` prints it: engagement × sector, each
+    engagement with its limit, units and total, as known now."""
     as_of = tracker.default_as_of() or date(year, 12, 31)
     query = ReportQuery(
         start=date(year, 1, 1),
@@ -200,37 +205,17 @@ def print_summary(tracker: DossierTracker, year: int) -> None:
         as_of=as_of,
         by=("engagement", "section"),
     )
-    triples = (
+    triples = [
         (facts.section, facts.prestation, clock_of(facts, engagement, tracker.calendar))
         for facts in tracker.all_facts()
         for engagement in tracker.rule_set.ordered
-    )
-    rows = build_report(query, triples)
-    columns = (
-        "engagement",
-        "section",
-        "measured",
-        "met",
-        "breached",
-        "rate",
-        "open_pending",
-        "open_overdue",
-        "invalid",
-    )
-    header = "  ".join(f"{LABELS[c]:>10}" for c in columns)
-    lines = [f"\nConformité {year} par engagement et secteur (au {as_of.isoformat()})", header]
-    for row in rows:
-        values = row.as_dict()
-        cells = []
-        for c in columns:
-            value = values[c]
-            if c == "rate":
-                text = "" if row.rate is None else f"{row.rate * 100:.1f} %".replace(".", ",")
-            else:
-                text = "" if value is None else str(value)
-            cells.append(f"{text:>10}")
-        lines.append("  ".join(cells))
-    print_lines(lines)
+    ]
+    report = human_report(query, build_report(query, triples), triples, tracker.rule_set)
+    out = io.StringIO()
+    out.write(f"\n{report_title(query, None)}\n")
+    write_blocks(report.blocks, out)
+    out.write(f"\n{placement_note(query, french_date(as_of))}\n")
+    print_lines(out.getvalue().rstrip("\n").split("\n"))
 
 
 def print_lines(lines: list[str]) -> None:

@@ -16,6 +16,7 @@ from casetrack.errors import InputRefused
 from casetrack.facts import Facts
 from casetrack.output import write_rows
 from casetrack.report_summary import Triple, human_report
+from casetrack.report_text import cell_text, write_blocks
 from casetrack.report_words import (
     french_date,
     grouping_words,
@@ -25,7 +26,6 @@ from casetrack.report_words import (
 )
 from casetrack.reporting import ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
-from projections.report_text import cell_text, write_blocks
 from projections.source import ClockRow, event_store_rows, read_clocks
 
 __all__ = [

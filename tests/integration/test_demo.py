@@ -18,21 +18,36 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_ingests_a_year_and_prints_the_compliance_in_french(tmp_path: Path) -> None:
+def test_demo_ingests_a_year_and_prints_the_report_of_the_year(tmp_path: Path) -> None:
     done = run(["demo", "--dossiers", "400"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "casetrack-demo.sqlite").exists()
-    assert "Conformité 2025 par engagement et secteur" in done.stdout
-    header = next(line for line in done.stdout.splitlines() if "Engagement" in line)
+    assert "rows/s" in done.stderr  # progress with a rate
+    headings = [line for line in done.stdout.splitlines() if line.startswith("Engagement ")]
+    assert [h.split()[1] for h in headings] == ["17", "18", "19"]
+    header = done.stdout.splitlines()[done.stdout.splitlines().index(headings[0]) + 1]
     for label in ("Secteur", "Mesurés", "Respectés", "Dépassés", "Taux", "En cours"):
         assert label in header
-    engagements = {
-        line.split()[0]
-        for line in done.stdout.splitlines()[2:]
-        if line.strip() and line.split()[0] in ("17", "18", "19")
-    }
-    assert engagements == {"17", "18", "19"}
-    assert "rows/s" in done.stderr  # progress with a rate
+
+    # The demo prints what `casetrack report` prints for the same year, block for block.
+    report = run(
+        [
+            "--db",
+            "sqlite:///casetrack-demo.sqlite",
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+        ],
+        tmp_path,
+    )
+    assert report.returncode == 0, report.stderr
+    title = report.stdout.splitlines()[0]
+    assert title.startswith("Rapport du 01/01/2025 au 31/12/2025, évalué au ")
+    assert title in done.stdout
+    blocks = report.stdout.split("\n\n", 1)[1]  # after the title and grouping lines
+    assert blocks in done.stdout
 
 
 def test_demo_can_run_twice(tmp_path: Path) -> None:
