@@ -14,6 +14,7 @@ from attrs import frozen
 from casetrack.calendar import WorkingCalendar
 from casetrack.facts import Facts
 from casetrack.rules import Engagement
+from casetrack.status import Status
 
 #: The anomaly of an `invalid` clock: its stop comes before its start.
 STOP_BEFORE_START: Final = "stop_before_start"
@@ -37,7 +38,7 @@ class Clock:
     overdue_from: date | None = None
     #: Elapsed at `stop`, in the engagement's unit (None when invalid or not stopped).
     elapsed: int | None = None
-    #: "met", "breached" or "invalid" once stopped.
+    #: Status.MET, BREACHED or INVALID once stopped (plain text when read back from SQL).
     outcome: str | None = None
     excluded_from: date | None = None
     unmeasured_from: date | None = None
@@ -46,20 +47,20 @@ class Clock:
     def state_at(self, day: date) -> str | None:
         """The status at `day`: a status name, or None when the clock has not started."""
         if not self.applicable:
-            return "not_applicable"
+            return Status.NOT_APPLICABLE
         if self.excluded_from is not None and self.excluded_from <= day:
-            return "not_applicable"
+            return Status.NOT_APPLICABLE
         stopped = self.stop is not None and self.stop <= day
         if not stopped and self.unmeasured_from is not None and self.unmeasured_from <= day:
-            return "not_applicable"
+            return Status.NOT_APPLICABLE
         if self.start is None or self.start > day:
             return None
         if stopped:
             return self.outcome
         if self.closed_on is not None and self.closed_on <= day:
-            return "not_applicable"
+            return Status.NOT_APPLICABLE
         assert self.overdue_from is not None  # set whenever start is
-        return "overdue" if day >= self.overdue_from else "pending"
+        return Status.OVERDUE if day >= self.overdue_from else Status.PENDING
 
 
 def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) -> Clock:
@@ -89,11 +90,11 @@ def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) ->
     elapsed = outcome = None
     if stop is not None:
         if anomaly(start, stop) is not None:
-            outcome = "invalid"
+            outcome = Status.INVALID
         else:
             elapsed = elapsed_between(engagement, cal, start, stop)
             met = stop <= due if engagement.roll_due_forward else elapsed <= engagement.limit
-            outcome = "met" if met else "breached"
+            outcome = Status.MET if met else Status.BREACHED
     return Clock(
         number,
         applicable=True,

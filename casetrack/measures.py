@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Final
 
 from attrs import frozen
@@ -12,23 +11,12 @@ from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock, check_covered, clock_of, days_left, elapsed_between
 from casetrack.facts import Facts
 from casetrack.rules import Engagement, RuleSet
+from casetrack.status import STOPPED, Status
+
+__all__ = ["AT_RISK_DAYS", "STOPPED", "Measure", "Status", "measure_all", "measure_clock"]
 
 #: A pending clock with at most this many days (in its own unit) left is at risk.
 AT_RISK_DAYS: Final = 2
-
-
-class Status(StrEnum):
-    """The six statuses of measures.md."""
-
-    MET = "met"
-    BREACHED = "breached"
-    PENDING = "pending"
-    OVERDUE = "overdue"
-    NOT_APPLICABLE = "not_applicable"
-    INVALID = "invalid"
-
-
-STOPPED: Final = frozenset({Status.MET, Status.BREACHED, Status.INVALID})
 
 
 @frozen

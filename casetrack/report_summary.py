@@ -28,6 +28,7 @@ from casetrack.reporting import (
     periods,
 )
 from casetrack.rules import Engagement, RuleSet
+from casetrack.status import Status
 
 #: (section, prestation, clock): what the report engine folds.
 Triple = tuple[str, str, Clock]
@@ -219,5 +220,5 @@ def _listed(
                 elapsed=measured.elapsed or 0,
             )
         )
-    order = {"breached": 0, "overdue": 1}
+    order: dict[str, int] = {Status.BREACHED: 0, Status.OVERDUE: 1}
     return tuple(sorted(measures, key=lambda m: (order[m.status], m.dossier)))

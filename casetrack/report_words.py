@@ -12,6 +12,7 @@ from typing import Final
 
 from casetrack.reporting import LABELS, ReportQuery
 from casetrack.rules import Engagement
+from casetrack.status import Status
 
 #: Short units of the delay columns, e.g. "Médiane (j. ouvrés)".
 UNIT_SHORT: Final = {"working_days": "j. ouvrés", "calendar_days": "j. calendaires"}
@@ -21,13 +22,13 @@ TOTAL: Final = "Total"
 PERIOD_NAMES: Final = {"month": "mois", "quarter": "trimestre", "year": "année"}
 #: The statuses of docs/measures.md as every human output writes them (CSV and JSON keep
 #: the English codes). A clock that has not started has no status: NOT_STARTED.
-STATUS_WORDS: Final = {
-    "met": "respecté",
-    "breached": "dépassé",
-    "pending": "en cours",
-    "overdue": "en retard",
-    "not_applicable": "non applicable",
-    "invalid": "anomalie",
+STATUS_WORDS: Final[dict[str, str]] = {
+    Status.MET: "respecté",
+    Status.BREACHED: "dépassé",
+    Status.PENDING: "en cours",
+    Status.OVERDUE: "en retard",
+    Status.NOT_APPLICABLE: "non applicable",
+    Status.INVALID: "anomalie",
 }
 NOT_STARTED: Final = "non démarré"
 _TENTH: Final = Decimal("0.1")

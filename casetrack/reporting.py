@@ -17,10 +17,10 @@ from attrs import define, field, frozen
 from casetrack.clocks import Clock
 from casetrack.errors import InputRefused
 from casetrack.facts import sector_of
+from casetrack.status import OPEN, STOPPED, Status
 
 KEYS: Final = ("engagement", "section", "prestation", "period")
 PERIOD_KINDS: Final = ("month", "quarter", "year")
-STOPPED_OUTCOMES: Final = frozenset({"met", "breached", "invalid"})
 #: measures.md, "Aggregated report": the machine-readable columns after the kept keys.
 FIGURES: Final = (
     "measured",
@@ -205,13 +205,13 @@ class ReportBuilder:
             return
         state = clock.state_at(q.as_of)
         stop = clock.stop
-        if state in STOPPED_OUTCOMES and stop is not None and q.start <= stop <= q.end:
+        if state in STOPPED and stop is not None and q.start <= stop <= q.end:
             period = self.periods[bisect.bisect_left(self._lasts, stop)]
             group = self._group(section, prestation, clock.engagement, period)
             if group is not None:
-                if state == "invalid":
+                if state == Status.INVALID:
                     group.invalid += 1
-                elif state == "met":
+                elif state == Status.MET:
                     group.met += 1
                     group.elapsed.append(clock.elapsed or 0)
                 else:
@@ -228,10 +228,10 @@ class ReportBuilder:
             if stop is not None and stop <= day:
                 break
             open_state = clock.state_at(day)
-            if open_state in ("pending", "overdue"):
+            if open_state in OPEN:
                 group = self._group(section, prestation, clock.engagement, period)
                 if group is not None:
-                    if open_state == "pending":
+                    if open_state == Status.PENDING:
                         group.pending += 1
                     else:
                         group.overdue += 1

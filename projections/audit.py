@@ -18,6 +18,7 @@ from casetrack.facts import Facts, sector_of
 from casetrack.history import one_line
 from casetrack.output import write_rows
 from casetrack.reporting import KEYS, build_report
+from casetrack.status import Status
 from projections.commands import HUMAN_KEYS, build_query, default_by, report_options
 from projections.comparison import CHANGE_COLUMNS, COMPARE_KEYS, compare
 from projections.comparison_output import check_paths, write_comparison
@@ -196,7 +197,7 @@ def _measured(
         stop = clock.stop
         if (
             wanted
-            and state in ("met", "breached")
+            and state in (Status.MET, Status.BREACHED)
             and stop is not None
             and args.start <= stop <= args.end
         ):

@@ -27,12 +27,12 @@ from casetrack.reporting import (
     FIGURES,
     KEYS,
     LABELS,
-    STOPPED_OUTCOMES,
     ReportQuery,
     ReportRow,
     build_report,
 )
 from casetrack.rules import Engagement
+from casetrack.status import OPEN, STOPPED
 from projections.reports import Triple, clocks_of
 
 #: Grouping of the figures when --compare is given without --by.
@@ -72,7 +72,6 @@ CHANGE_LABELS: Final = {
 #: Statuses as the French outputs write them (casetrack.report_words), None: not started.
 STATUS_LABELS: Final[dict[str | None, str]] = {None: NOT_STARTED}
 STATUS_LABELS.update(STATUS_WORDS)
-_OPEN: Final = frozenset({"pending", "overdue"})
 
 
 def figure_label(figure: str, side: str) -> str:
@@ -234,9 +233,9 @@ def _counted(query: ReportQuery, clock: Clock | None, state: str | None) -> bool
     # In the period on this side: stopped inside it, or open on the side's evaluation day.
     if clock is None or state is None:
         return False
-    if state in STOPPED_OUTCOMES:
+    if state in STOPPED:
         return clock.stop is not None and query.start <= clock.stop <= query.end
-    return state in _OPEN
+    return state in OPEN
 
 
 def _elapsed(

@@ -22,6 +22,7 @@ from casetrack.report_words import (
 )
 from casetrack.reporting import FIGURES, LABELS, ReportRow
 from casetrack.rules import Engagement
+from casetrack.status import Status
 
 _NUM: Final = ' class="num"'
 LATE_COLUMNS: Final = ("Dossier", "Prestation", "Début", "Échéance", "Arrêt", "Délai", "Statut")
@@ -117,7 +118,7 @@ def sector_table(
 def _late_row(engagement: Engagement, measures: Sequence[LateMeasure] | None, width: int) -> str:
     if not measures:
         return ""
-    breached = sum(1 for m in measures if m.status == "breached")
+    breached = sum(1 for m in measures if m.status == Status.BREACHED)
     overdue = len(measures) - breached
     counts = []
     if breached:

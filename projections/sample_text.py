@@ -13,6 +13,7 @@ from casetrack.history import history_lines
 from casetrack.output import write_table
 from casetrack.report_words import UNIT_SHORT, french_date, status_word
 from casetrack.rules import Engagement
+from casetrack.status import Status
 
 #: The CSV columns, a public interface (docs/reports.md, "Sample").
 SAMPLE_COLUMNS: Final = ("stratum", "dossier", "section", "prestation", "measures", "history")
@@ -21,7 +22,7 @@ SAMPLE_COLUMNS: Final = ("stratum", "dossier", "section", "prestation", "measure
 SAMPLE_LABELS: Final = ("Secteur", "Dossier", "Section", "Prestation", "Mesures", "Historique")
 #: An ISO date standing alone in a history value (not inside a batch label such as
 #: VIR20250620-02).
-_TIMED: Final = frozenset({"met", "breached"})
+_TIMED: Final = frozenset({Status.MET, Status.BREACHED})
 
 
 @frozen
