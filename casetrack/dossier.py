@@ -292,6 +292,19 @@ def filed_facts(number: str, snapshot: Snapshot) -> Facts:
     )
 
 
+def class_versions() -> dict[str, int]:
+    """The current `class_version` of each dossier event class, by name, read when called.
+
+    The one place casetrack's own codecs (folding, encoding) learn event versions, as
+    eventsourcing's mapper does: at use time, never frozen at import.
+    """
+    return {
+        name: getattr(value, "class_version", 1)
+        for name, value in vars(Dossier).items()
+        if isinstance(value, type) and issubclass(value, Dossier.Event)
+    }
+
+
 def known_on_of(domain_event: object) -> date:
     """The `known_on` every dossier event carries."""
     known_on: date = vars(domain_event)["known_on"]

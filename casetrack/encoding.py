@@ -5,6 +5,9 @@ a yearly first load creates about a million. A new dossier's events are known
 without it: `Filed`, then `changes()` from the filed facts. This module encodes
 them exactly as the mapper would (same topics, same JSON, same compression and
 cipher), so the stream reads back identically; a test checks the two paths agree.
+
+Each event's `class_version` comes from `class_versions()`, read when an encoder is
+made (not at import), as the mapper reads it when it encodes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
-from casetrack.dossier import Dossier, changes, dossier_id, filed_facts
+from casetrack.dossier import Dossier, changes, class_versions, dossier_id, filed_facts
 from casetrack.facts import Snapshot
 
 _DOSSIER_TOPIC: Final = get_topic(Dossier)
@@ -40,12 +43,6 @@ _NAMES: Final = (
     "FactCleared",
 )
 _TOPICS: Final = {name: _topic(name) for name in _NAMES}
-#: The mapper appends `class_version` after the payload when an event class is past 1.
-_VERSION_TAILS: Final = {
-    name: (f',"class_version":{version}' if version > 1 else "")
-    for name in _NAMES
-    for version in [getattr(getattr(Dossier, name), "class_version", 1)]
-}
 
 
 def _json(value: Any) -> str:
@@ -66,6 +63,11 @@ class NewDossierEncoder:
     def __init__(self, mapper: Mapper[UUID]) -> None:
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
+        #: The mapper appends `class_version` after the payload when an event class is past 1.
+        self.tails = {
+            name: f',"class_version":{version}' if version > 1 else ""
+            for name, version in class_versions().items()
+        }
 
     def encode(
         self, number: str, snapshot: Snapshot, known_on: date, timestamp: datetime
@@ -77,12 +79,12 @@ class NewDossierEncoder:
         filed = (
             f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{_json(number)},'
             f'"section":{_json(snapshot.section)},"prestation":{_json(snapshot.prestation)},'
-            f'"filed_on":{_json(snapshot.filed_on)}{known}{_VERSION_TAILS["Filed"]}}}'
+            f'"filed_on":{_json(snapshot.filed_on)}{known}{self.tails["Filed"]}}}'
         )
         states = [("Filed", filed)]
         for name, fields in changes(filed_facts(number, snapshot), snapshot):
             body = "".join(f',"{key}":{_json(value)}' for key, value in fields.items())
-            states.append((name, f"{stamp}{body}{known}{_VERSION_TAILS[name]}}}"))
+            states.append((name, f"{stamp}{body}{known}{self.tails[name]}}}"))
         return [
             StoredEvent(
                 originator_id=ident,

@@ -6,6 +6,10 @@ are plain JSON, so this reads them with `json.loads`, upcasts older versions wit
 the event classes' own `upcast_vN_vM` methods (as eventsourcing's mapper does), and
 applies `effects()` and `from_snapshot()`, the definitions the aggregate's event
 methods use. A test checks both folds agree.
+
+Event versions come from `class_versions()`, read when a folder is made (not at
+import), so the hot loop keeps one dict lookup per event and a changed
+`class_version` is honoured as the mapper honours it.
 """
 
 from __future__ import annotations
@@ -20,21 +24,13 @@ from attrs import frozen
 from eventsourcing.persistence import Mapper, MapperDeserialisationError
 from eventsourcing.utils import get_topic
 
-from casetrack.dossier import Dossier, effects, from_snapshot
+from casetrack.dossier import Dossier, class_versions, effects, from_snapshot
 from casetrack.facts import Facts
 
 _PREFIX: Final = get_topic(Dossier) + "."
 _SKIP: Final = frozenset({"timestamp", "originator_topic"})
 _FACT_FIELDS: Final = tuple(a.name for a in Facts.__attrs_attrs__)
 _JSON: Final = json.JSONDecoder()
-#: Current class_version of each dossier event past version 1 (read once: the hot loop).
-_VERSIONS: Final = {
-    name: version
-    for name, value in vars(Dossier).items()
-    if isinstance(value, type) and issubclass(value, Dossier.Event)
-    for version in [getattr(value, "class_version", 1)]
-    if version > 1
-}
 
 
 def is_dossier_topic(topic: str) -> bool:
@@ -42,10 +38,9 @@ def is_dossier_topic(topic: str) -> bool:
     return topic.startswith(_PREFIX)
 
 
-def _upcast(name: str, payload: dict[str, Any]) -> None:
-    """Bring a stored payload to its event class's current version, as the mapper does."""
+def _upcast(name: str, payload: dict[str, Any], current: int) -> None:
+    """Bring a stored payload to its event class's `current` version, as the mapper does."""
     version = payload.pop("class_version", 1)
-    current = _VERSIONS.get(name, 1)
     while version < current:
         getattr(getattr(Dossier, name), f"upcast_v{version}_v{version + 1}")(payload)
         version += 1
@@ -77,6 +72,7 @@ class FactsFolder:
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
         self.known_at = known_at
+        self.versions = class_versions()
         #: Per stream: facts fields, _known_on, _snapshot_on, _version, mutable for speed.
         self.states: dict[UUID, dict[str, Any]] = {}
 
@@ -113,7 +109,7 @@ class FactsFolder:
             msg = f"Failed to deserialise state of stored event with topic {topic!r}: {error}"
             raise MapperDeserialisationError(msg) from error
         payload = {k: _decoded(v) for k, v in decoded.items() if k not in _SKIP}
-        _upcast(name, payload)
+        _upcast(name, payload, self.versions.get(name, 1))
         known_on: date = payload["known_on"]
         if self.known_at is not None and known_on > self.known_at:
             return False
