@@ -5,11 +5,15 @@ An upgrade of the library that renames one of these fails here, not silently in 
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
-from adapters.bulk import events_table_of
+from adapters.bulk import events_table_of, insert_stored_events
 from casetrack.application import DossierTracker
 from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
 
@@ -33,6 +37,21 @@ def test_the_postgresql_recorder_names_the_table_casetrack_reads() -> None:
     finally:
         tracker.close()
         drop_postgres_schema(base, schema)
+
+
+def test_the_private_bulk_insert_casetrack_calls_keeps_its_signature(tmp_path: Path) -> None:
+    # adapters/bulk.py calls SQLiteAggregateRecorder._insert_events(recorder, cursor, stored)
+    # for SQLite batches: a private method, so an eventsourcing upgrade may change it.
+    signature = inspect.signature(SQLiteAggregateRecorder._insert_events)
+    assert list(signature.parameters)[:3] == ["self", "c", "stored_events"]
+    tracker = DossierTracker(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    try:
+        stored = [StoredEvent(originator_id=uuid4(), originator_version=1, topic="t", state=b"{}")]
+        insert_stored_events(tracker.recorder, stored)
+        found = tracker.recorder.select_events(stored[0].originator_id)
+        assert [(e.originator_version, e.topic, e.state) for e in found] == [(1, "t", b"{}")]
+    finally:
+        tracker.close()
 
 
 def test_a_recorder_that_does_not_name_its_table_is_refused() -> None:
