@@ -24,6 +24,7 @@ from adapters.eventlog import (
     LogLine,
 )
 from casetrack.dossier import PIAF, TOPVIR, Dossier, effects, from_snapshot, known_on_of
+from casetrack.event_kinds import CREATED
 from casetrack.facts import Facts
 
 
@@ -156,7 +157,7 @@ def fold_traces(events: Iterable[object], known_at: date | None = None) -> dict[
         changed = effects(name, **payload)
         trace = traces.get(event.originator_id)
         if trace is None:
-            if name != "Filed":
+            if name != CREATED:
                 continue
             before, after = None, Facts(**changed)
             trace = traces[event.originator_id] = Trace(after, [])

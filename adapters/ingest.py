@@ -40,6 +40,7 @@ from casetrack.application import DossierTracker
 from casetrack.dossier import Dossier, dossier_id, restore
 from casetrack.encoding import NewDossierEncoder, event_names
 from casetrack.errors import InputRefused
+from casetrack.event_kinds import CREATED, KINDS
 from casetrack.facts import Facts, Snapshot
 from casetrack.folding import FactsFolder
 from casetrack.ledger import ExtractLedger
@@ -48,14 +49,6 @@ from casetrack.progress import Progress
 LOG: Final = logging.getLogger("casetrack.ingest")
 #: Dossiers per transaction: big enough that commits (fsync) cost little.
 BATCH_SIZE: Final = 5000
-#: Event types that replace a value already known.
-_FIELD_OF: Final = {
-    "FirstInfoSent": "first_info_on",
-    "SecondInfoSent": "second_info_on",
-    "Completed": "completed_on",
-    "DecisionNotified": "outcome",
-    "PaymentOrdered": "ordered_on",
-}
 ProgressFactory = Callable[[str, int], Progress]
 #: Told each file's summary as soon as the file is done (skipped ones included).
 OnFile = Callable[[IngestSummary], None]
@@ -76,10 +69,10 @@ def row_digest(salt: bytes, fields: tuple[str, ...]) -> str:
 
 def is_correction(event: Any, before: Facts | None) -> bool:
     """Whether an event replaces a value that was already recorded."""
-    kind = type(event).__name__
-    if kind in ("FactCleared", "FilingCorrected"):
+    kind = KINDS[type(event).__name__]
+    if kind.corrects:
         return True
-    field = _FIELD_OF.get(kind)
+    field = kind.replaces
     return before is not None and field is not None and getattr(before, field) is not None
 
 
@@ -327,7 +320,7 @@ class Ingestor:
                 continue
             names = event_names(stored)
             summary.events_by_type.update(names)
-            summary.dossiers_created += names.count("Filed")
+            summary.dossiers_created += names.count(CREATED)
             summary.corrections += corrections
             summary.stale_rows += len(changed) - len(applied)
             return applied

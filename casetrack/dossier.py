@@ -10,6 +10,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from casetrack.event_kinds import CLEARABLE, CLEARED, KINDS
 from casetrack.facts import Facts, Snapshot
 
 #: Namespace of dossier stream ids: uuid5(namespace, PIAF number) never changes.
@@ -18,16 +19,6 @@ DOSSIER_NAMESPACE: Final = UUID("6f1c7a52-3b8e-5d4a-9c1e-0a2b4c6d8e10")
 #: Where a fact came from: a PIAF snapshot row, or a TOPVIR transfer line.
 PIAF: Final = "piaf"
 TOPVIR: Final = "topvir"
-
-#: Facts that can be withdrawn (a date emptied in PIAF), with the Facts fields they clear.
-CLEARABLE: Final[dict[str, tuple[str, ...]]] = {
-    "first_info": ("first_info_on",),
-    "second_info": ("second_info_on",),
-    "completed": ("completed_on",),
-    "decision": ("decided_on", "notified_on", "outcome"),
-    "payment": ("ordered_on", "batch"),
-    "closed": ("closed_on",),
-}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -168,34 +159,14 @@ class Dossier(Aggregate):
             self.snapshot_on = max(self.snapshot_on, known_on)
 
 
-#: Event payload field -> Facts field, per event (Closed and FactCleared are special).
-_EFFECTS: Final[dict[str, dict[str, str]]] = {
-    "Filed": {
-        "number": "number",
-        "section": "section",
-        "prestation": "prestation",
-        "filed_on": "filed_on",
-    },
-    "FilingCorrected": {"section": "section", "prestation": "prestation", "filed_on": "filed_on"},
-    "FirstInfoSent": {"sent_on": "first_info_on"},
-    "SecondInfoSent": {"sent_on": "second_info_on"},
-    "Completed": {"completed_on": "completed_on"},
-    "DecisionNotified": {
-        "decided_on": "decided_on",
-        "notified_on": "notified_on",
-        "outcome": "outcome",
-    },
-    "PaymentOrdered": {"ordered_on": "ordered_on", "batch": "batch"},
-}
+#: Event payload field -> Facts field, per event (from casetrack.event_kinds).
+_EFFECTS: Final = {kind.name: dict(kind.sets) for kind in KINDS.values()}
 
 
 def effects(name: str, /, **payload: Any) -> dict[str, Any]:
     """The Facts fields an event sets, from its payload: the one place events meet facts."""
-    if name == "FactCleared":
+    if name == CLEARED:
         return dict.fromkeys(CLEARABLE[payload["fact"]])
-    if name == "Closed":
-        # measures.md: a Closed fact is dated by the extraction date that first reported CLASSE.
-        return {"closed_on": payload["known_on"]}
     return {target: payload[source] for source, target in _EFFECTS[name].items()}
 
 
@@ -205,16 +176,7 @@ def from_snapshot(name: str, payload: dict[str, Any]) -> bool:
 
 
 #: Event name -> the @event method that triggers it.
-_TRIGGERS: Final = {
-    "FilingCorrected": "_filing_corrected",
-    "FirstInfoSent": "_first_info_sent",
-    "SecondInfoSent": "_second_info_sent",
-    "Completed": "_completed",
-    "DecisionNotified": "_decision_notified",
-    "PaymentOrdered": "_payment_ordered",
-    "Closed": "_closed",
-    "FactCleared": "_fact_cleared",
-}
+_TRIGGERS: Final = {kind.name: kind.trigger for kind in KINDS.values() if kind.trigger}
 
 #: Dated facts of a snapshot: (fact, Facts/Snapshot field, event, event field).
 _DATED: Final = (

@@ -22,6 +22,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from casetrack.dossier import Dossier, changes, class_versions, dossier_id, filed_facts
+from casetrack.event_kinds import CREATED, EVENT_KINDS
 from casetrack.facts import Snapshot
 
 _DOSSIER_TOPIC: Final = get_topic(Dossier)
@@ -31,18 +32,8 @@ def _topic(name: str) -> str:
     return get_topic(getattr(Dossier, name))
 
 
-_NAMES: Final = (
-    "Filed",
-    "FilingCorrected",
-    "FirstInfoSent",
-    "SecondInfoSent",
-    "Completed",
-    "DecisionNotified",
-    "PaymentOrdered",
-    "Closed",
-    "FactCleared",
-)
-_TOPICS: Final = {name: _topic(name) for name in _NAMES}
+#: Topics are static (versions are not): built once from the declared events.
+_TOPICS: Final = {kind.name: _topic(kind.name) for kind in EVENT_KINDS}
 
 
 def _json(value: Any) -> str:
@@ -79,9 +70,9 @@ class NewDossierEncoder:
         filed = (
             f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{_json(number)},'
             f'"section":{_json(snapshot.section)},"prestation":{_json(snapshot.prestation)},'
-            f'"filed_on":{_json(snapshot.filed_on)}{known}{self.tails["Filed"]}}}'
+            f'"filed_on":{_json(snapshot.filed_on)}{known}{self.tails[CREATED]}}}'
         )
-        states = [("Filed", filed)]
+        states = [(CREATED, filed)]
         for name, fields in changes(filed_facts(number, snapshot), snapshot):
             body = "".join(f',"{key}":{_json(value)}' for key, value in fields.items())
             states.append((name, f"{stamp}{body}{known}{self.tails[name]}}}"))

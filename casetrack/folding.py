@@ -25,6 +25,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError
 from eventsourcing.utils import get_topic
 
 from casetrack.dossier import Dossier, class_versions, effects, from_snapshot
+from casetrack.event_kinds import CREATED
 from casetrack.facts import Facts
 
 _PREFIX: Final = get_topic(Dossier) + "."
@@ -114,7 +115,7 @@ class FactsFolder:
         if self.known_at is not None and known_on > self.known_at:
             return False
         if current is None:
-            if name != "Filed":
+            if name != CREATED:
                 return False  # the dossier itself is not known yet
             current = dict.fromkeys(_FACT_FIELDS)
             current["_known_on"] = current["_snapshot_on"] = known_on

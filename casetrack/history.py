@@ -7,26 +7,12 @@ from datetime import date
 from typing import Any, Final
 
 from casetrack.dossier import Dossier, known_on_of
+from casetrack.event_kinds import CLEARED, CLEARED_LABELS, EVENT_KINDS
 
-#: French labels of facts, as the sections name them.
-FACT_LABELS: Final = {
-    "Filed": "Dépôt",
-    "FilingCorrected": "Dépôt",
-    "FirstInfoSent": "Première info",
-    "SecondInfoSent": "Deuxième info",
-    "Completed": "Dossier complet",
-    "DecisionNotified": "Décision",
-    "PaymentOrdered": "Virement",
-    "Closed": "Classement sans suite",
-}
-CLEARED_LABELS: Final = {
-    "first_info": "Première info",
-    "second_info": "Deuxième info",
-    "completed": "Dossier complet",
-    "decision": "Décision",
-    "payment": "Virement",
-    "closed": "Classement sans suite",
-}
+#: French labels of facts, as the sections name them, per event (FactCleared: per fact).
+FACT_LABELS: Final = {kind.name: kind.label for kind in EVENT_KINDS if kind.name != CLEARED}
+#: History key of each event: the fact it records.
+_KEYS: Final = {kind.name: kind.fact for kind in EVENT_KINDS if kind.name != CLEARED}
 
 
 #: How a history writes a date: ISO for machine outputs (the sample's CSV), or a
@@ -37,22 +23,10 @@ DayFormat = Callable[[date], str]
 def describe(event: Any, day: DayFormat = date.isoformat) -> tuple[str, str, str]:
     """(fact key, French label, value) of one dossier event, dates written by `day`."""
     kind = type(event).__name__
-    if kind == "FactCleared":
+    if kind == CLEARED:
         return event.fact, CLEARED_LABELS[event.fact], "(effacé)"
-    key = _KEYS.get(kind, kind)
+    key = _KEYS[kind]
     return key, FACT_LABELS[kind], _value(kind, event, day)
-
-
-_KEYS: Final = {
-    "Filed": "filing",
-    "FilingCorrected": "filing",
-    "FirstInfoSent": "first_info",
-    "SecondInfoSent": "second_info",
-    "Completed": "completed",
-    "DecisionNotified": "decision",
-    "PaymentOrdered": "payment",
-    "Closed": "closed",
-}
 
 
 def _value(kind: str, e: Any, day: DayFormat) -> str:
