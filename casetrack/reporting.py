@@ -300,6 +300,12 @@ class ReportBuilder:
         )
 
 
+def empty_row(key: tuple[object, ...]) -> ReportRow:
+    """The row of a group with nothing in it, keyed (engagement, section, prestation,
+    period): zero counts, no rate and no delays, as the engine would write it."""
+    return ReportBuilder._row(key, _Group())
+
+
 def build_report(query: ReportQuery, clocks: Iterable[tuple[str, str, Clock]]) -> list[ReportRow]:
     """Report rows of (section, prestation, clock) triples."""
     builder = ReportBuilder(query)

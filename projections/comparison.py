@@ -30,6 +30,7 @@ from casetrack.reporting import (
     ReportQuery,
     ReportRow,
     build_report,
+    empty_row,
 )
 from casetrack.rules import Engagement
 from casetrack.status import OPEN, STOPPED
@@ -166,7 +167,7 @@ def side_by_side(before: list[ReportRow], after: list[ReportRow]) -> tuple[Compa
     paired = []
     for key in sorted(sides, key=_order):
         found = sides[key]
-        empty = _nothing(key)
+        empty = empty_row(key)
         paired.append(ComparedRow(found.get("known_at", empty), found.get("now", empty)))
     return tuple(paired)
 
@@ -258,24 +259,3 @@ def _key(row: ReportRow) -> tuple[object, ...]:
 def _order(key: tuple[object, ...]) -> tuple[object, ...]:
     # The report's order; a dropped key is None in every row, so "" sorts them alike.
     return tuple("" if value is None else value for value in key)
-
-
-def _nothing(key: tuple[object, ...]) -> ReportRow:
-    """What the report engine gives a group with nothing in it: zero counts, no rate."""
-    engagement, section, prestation, period = key
-    return ReportRow(
-        engagement=engagement,  # type: ignore[arg-type]
-        section=section,  # type: ignore[arg-type]
-        prestation=prestation,  # type: ignore[arg-type]
-        period=period,  # type: ignore[arg-type]
-        measured=0,
-        met=0,
-        breached=0,
-        rate=None,
-        median=None,
-        p90=None,
-        max=None,
-        open_pending=0,
-        open_overdue=0,
-        invalid=0,
-    )

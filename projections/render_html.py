@@ -9,7 +9,6 @@ delays), and its sectors in a table whose rows open on their late dossiers. The 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from pathlib import Path
 from typing import Final
@@ -46,12 +45,10 @@ __all__ = [
     "french_date",
     "grouping",
     "html_page",
-    "percent",
     "write_html",
 ]
 
 TITLE: Final = "Rapport de respect des délais (engagements QualiPARIS)"
-_CENTS: Final = Decimal("0.01")
 
 
 def write_html(path: Path, page_text: str) -> None:
@@ -95,12 +92,6 @@ def html_page(
         f"{_summary(engagements, sectors)}</header>\n{sections}{_detail(report)}"
         "</main>\n</body>\n</html>\n"
     )
-
-
-def percent(rate: Decimal) -> str:
-    """A rate with two decimals, as the comparison page shows it: 0.9375 -> '93,75 %'."""
-    value = (rate * 100).quantize(_CENTS, rounding=ROUND_HALF_UP)
-    return f"{value:f}".replace(".", ",") + " %"
 
 
 def grouping(query: ReportQuery) -> str:

@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Final
 
+from casetrack.report_words import french_percent
 from casetrack.reporting import FIGURES, LABELS
 from casetrack.rules import RuleSet
 from projections.comparison import (
@@ -19,7 +20,7 @@ from projections.comparison import (
     Comparison,
 )
 from projections.comparison_output import changes_heading
-from projections.render_html import CSS, definition_list, filters, french_date, grouping, percent
+from projections.render_html import CSS, definition_list, filters, french_date, grouping
 
 TITLE: Final = "Réaudit des engagements QualiPARIS 17, 18 et 19"
 #: A figure that moved between K and now stands out; the page's other colours are kept.
@@ -76,7 +77,7 @@ def _text(column: str, value: object) -> str:
     if value is None:
         return ""
     if column == "rate" and isinstance(value, Decimal):
-        return percent(value)
+        return french_percent(value)
     if isinstance(value, date):
         return french_date(value)
     return str(value)

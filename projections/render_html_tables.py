@@ -7,11 +7,11 @@ dossiers: numbers, dates and delays only, never a name.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from html import escape
 from typing import Final
 
 from casetrack.report_summary import Block, LateMeasure
+from casetrack.report_text import cell_text
 from casetrack.report_words import (
     DELAY_COLUMNS,
     STATUS_WORDS,
@@ -26,15 +26,6 @@ from casetrack.status import Status
 
 _NUM: Final = ' class="num"'
 LATE_COLUMNS: Final = ("Dossier", "Prestation", "Début", "Échéance", "Arrêt", "Délai", "Statut")
-
-
-def cell_text(column: str, value: object) -> str:
-    """A figure as the page writes it: rates as '93,8 %', none as empty."""
-    if value is None:
-        return ""
-    if column == "rate" and isinstance(value, Decimal):
-        return french_percent(value)
-    return str(value)
 
 
 def _cells(row: ReportRow, columns: Sequence[str]) -> str:

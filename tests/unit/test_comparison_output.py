@@ -57,6 +57,16 @@ def test_table_shows_a_moved_figure_as_k_then_now_in_french() -> None:
     ]
 
 
+def test_html_page_writes_the_rates_with_one_decimal_like_the_table() -> None:
+    page = render_comparison_html(COMPARISON, default_rule_set())
+
+    # 15/16 = 93,75 % and 16/17 = 94,12 %, rounded half up to one decimal as elsewhere.
+    assert "93,8 %" in page
+    assert "94,1 %" in page
+    assert "93,75" not in page
+    assert "94,12" not in page
+
+
 def test_table_says_a_clock_not_started_at_k_in_french() -> None:
     out = io.StringIO()
 
