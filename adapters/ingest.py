@@ -26,7 +26,6 @@ from typing import Any, Final
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from adapters.bulk import events_table_of, insert_stored_events
 from adapters.errors import RowError
 from adapters.filerun import PlannedFile, Step, file_run, plan_files
 from adapters.locking import OnWait, ingest_lock
@@ -38,11 +37,16 @@ from adapters.textfile import RawRow
 from adapters.topvir_reader import TopvirReader
 from casetrack.application import DossierTracker
 from casetrack.dossier import Dossier, dossier_id, restore
-from casetrack.encoding import NewDossierEncoder, event_names
 from casetrack.errors import InputRefused
 from casetrack.event_kinds import CREATED, KINDS
+from casetrack.eventstore import (
+    FactsFolder,
+    NewDossierEncoder,
+    event_names,
+    insert_stored_events,
+    select_streams,
+)
 from casetrack.facts import Facts, Snapshot
-from casetrack.folding import FactsFolder
 from casetrack.ledger import ExtractLedger
 from casetrack.progress import Progress
 
@@ -92,7 +96,7 @@ class Ingestor:
         self.url = tracker.database.url
         self.batch_size = batch_size
         self._encoder = NewDossierEncoder(tracker.mapper)
-        self.rows = RowStateStore(self.url, events_table_of(tracker.recorder))
+        self.rows = RowStateStore(self.url)
         self._progress = progress or (lambda label, total: Progress(label, total, enabled=False))
         self.lock_wait = lock_wait
         self.on_wait = on_wait
@@ -448,8 +452,10 @@ class Ingestor:
         """
         ids = [dossier_id(n) for n in numbers]
         folder = FactsFolder(self.tracker.mapper)
-        for ident, version, topic, state in self.rows.stream_events(ids):
-            folder.apply(ident, version, topic, state)
+        for stored in select_streams(self.tracker.recorder, ids):
+            folder.apply(
+                stored.originator_id, stored.originator_version, stored.topic, stored.state
+            )
         loaded: dict[str, Dossier] = {}
         for f in folder.results():
             number = f.facts.number

@@ -1,14 +1,13 @@
-"""Ingestion's own tables: last-row digests, quarantined rows, and stream existence checks."""
+"""Ingestion's own tables: last-row digests and quarantined rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Final, TypeVar
-from uuid import UUID
 
 from attrs import asdict, fields, frozen
-from sqlalchemy import Engine, bindparam, case, delete, false, inspect, select, text, true
+from sqlalchemy import Engine, case, delete, false, inspect, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlstore import (
@@ -53,18 +52,12 @@ class QuarantinedRow:
 class RowStateStore:
     """Reads and writes ingestion's tables in the store's database."""
 
-    def __init__(self, url: str, events_table: str | None = None, *, write: bool = True) -> None:
+    def __init__(self, url: str, *, write: bool = True) -> None:
         """Ingestion's tables of the store at `url`; created first when `write` (reads
-        never create or change anything).
-
-        `events_table` is the event recorder's own table name (its `events_table_name`),
-        needed only by `stream_events`: never guessed, so a library upgrade that renames
-        it fails loudly (tests/unit/test_recorder_contract.py).
-        """
+        never create or change anything)."""
         self.url = url
         self.backend = parse_url(url).backend
         self.engine: Engine = engine_for(url)
-        self.events_table = events_table
         if write:
             create_tables(url)
             self._add_seen_on()
@@ -180,24 +173,6 @@ class RowStateStore:
                 )
             )
             return [QuarantinedRow(*row) for row in rows]
-
-    def stream_events(self, ids: Sequence[UUID]) -> Iterator[tuple[UUID | str, int, str, bytes]]:
-        """(stream id, version, topic, state) of every stored event of these streams."""
-        if not ids:
-            return
-        if not self.events_table:
-            msg = "RowStateStore.stream_events needs the recorder's events_table_name"
-            raise ValueError(msg)
-        statement = text(
-            f"SELECT originator_id, originator_version, topic, state FROM {self.events_table} "
-            "WHERE originator_id IN :ids ORDER BY originator_id, originator_version"
-        ).bindparams(bindparam("ids", expanding=True))
-        with self.engine.connect() as conn:
-            for part in _chunks(ids):
-                # eventsourcing stores SQLite ids as 32 hex digits, PostgreSQL ids as uuid.
-                keys = [i.hex for i in part] if self.backend == "sqlite" else list(part)
-                for ident, version, topic, state in conn.execute(statement, {"ids": keys}):
-                    yield ident, version, topic, bytes(state)
 
 
 def _chunks(items: Sequence[_T]) -> Iterable[Sequence[_T]]:

@@ -25,10 +25,11 @@ from typing import Final
 
 from casetrack import faults
 from casetrack.errors import CasetrackError, StorageFault
+from casetrack.eventstore.records import SQLITE_EVENTS_TABLE
 from casetrack.persistence import Database
 
-#: Tables casetrack and eventsourcing create (eventsourcing's SQLite table: stored_events).
-OWN_TABLES: Final = frozenset({"stored_events", "dossier", "measure", "projection_tracking"})
+#: Tables casetrack and eventsourcing create.
+OWN_TABLES: Final = frozenset({SQLITE_EVENTS_TABLE, "dossier", "measure", "projection_tracking"})
 OWN_PREFIX: Final = "casetrack_"
 #: Seconds to wait for another writer before reading the table list.
 LOCK_TIMEOUT: Final = 30.0

@@ -13,25 +13,24 @@ from eventsourcing.persistence import (
     IntegrityError,
     InternalError,
     JSONTranscoder,
+    Mapper,
     ProgrammingError,
 )
 
 from casetrack.calendar import WorkingCalendar
 from casetrack.dossier import Dossier, dossier_id, replay
 from casetrack.errors import StorageFault
+from casetrack.eventstore import DossierMapper, FactsFolder, iter_notifications
+from casetrack.eventstore.transcodings import register_transcodings
 from casetrack.facts import Facts, Snapshot
 from casetrack.faults import classify
-from casetrack.folding import FactsFolder
 from casetrack.ledger import LEDGER_ID, ExtractLedger
 from casetrack.measures import Measure, measure_all
 from casetrack.persistence import DEFAULT_URL, Database, parse_url
 from casetrack.rules import RuleSet, default_rule_set
-from casetrack.transcodings import register_transcodings
 
 #: Tries at creating the store's tables when other jobs create them at the same moment.
 CREATE_ATTEMPTS: Final = 5
-#: Notifications read per page when folding the whole store.
-PAGE_SIZE: Final = 5000
 
 
 class DossierTracker(Application[UUID]):
@@ -73,6 +72,15 @@ class DossierTracker(Application[UUID]):
                 if isinstance(classify(self.database, error), StorageFault):
                     raise  # a read-only role or a full disk: no retry makes it go away
                 time.sleep(0.2 * (attempt + 1))
+
+    #: The mapper every path encodes and decodes with (casetrack.eventstore.mapper).
+    mapper: DossierMapper
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """eventsourcing's mapper, as DossierMapper: the library's extension point."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=DossierMapper
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Register eventsourcing's transcodings and casetrack's date."""
@@ -140,7 +148,7 @@ class DossierTracker(Application[UUID]):
         folders = [FactsFolder(self.mapper, known_at) for known_at in known_ats]
         for n in self.iter_notifications():
             for folder in folders:
-                folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
+                folder.apply_stored(n)
         return [sorted((f.facts for f in folder.results()), key=_number) for folder in folders]
 
     def iter_events(self, start: int = 1) -> Iterator[Any]:
@@ -150,13 +158,7 @@ class DossierTracker(Application[UUID]):
 
     def iter_notifications(self, start: int = 1) -> Iterator[Any]:
         """Every stored notification from `start`, read in pages."""
-        position = start
-        while True:
-            page = self.recorder.select_notifications(position, PAGE_SIZE)
-            if not page:
-                return
-            yield from page
-            position = page[-1].id + 1
+        return iter_notifications(self.recorder, start)
 
     def ledger(self) -> ExtractLedger:
         """The extract ledger (new and unsaved when nothing was ingested yet)."""

@@ -9,6 +9,8 @@ from typing import Any, Final
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as AggregateSnapshot
+from eventsourcing.utils import get_topic
 
 from casetrack.event_kinds import CLEARABLE, CLEARED, KINDS
 from casetrack.facts import Facts, Snapshot
@@ -310,13 +312,28 @@ def restore(facts: Facts, known_on: date, version: int, snapshot_on: date) -> Do
     """A dossier rebuilt from facts folded from its stored events, ready for newer events.
 
     Ingestion folds stored states in bulk rather than replaying each aggregate; the
-    result continues exactly as the replayed aggregate would.
+    result continues exactly as the replayed aggregate would. It is made the way
+    eventsourcing restores an aggregate from a snapshot (`Snapshot.mutate`), so the
+    library sets its own attributes.
     """
-    dossier = object.__new__(Dossier)
     # The read model keeps no timestamp; midnight of known_on avoids reading the clock.
     stamp = datetime.combine(known_on, time(), UTC)
-    dossier.__base_init__(dossier_id(facts.number), version, stamp)
-    dossier.facts = facts
-    dossier.known_on = known_on
-    dossier.snapshot_on = snapshot_on
-    return dossier
+    state = {
+        "_created_on": stamp,
+        "_modified_on": stamp,
+        "facts": facts,
+        "known_on": known_on,
+        "snapshot_on": snapshot_on,
+    }
+    snapshot = AggregateSnapshot(
+        originator_id=dossier_id(facts.number),
+        originator_version=version,
+        timestamp=stamp,
+        topic=get_topic(Dossier),
+        state=state,
+    )
+    restored = snapshot.mutate(None)
+    if not isinstance(restored, Dossier):  # the topic above names Dossier: cannot happen
+        msg = f"a dossier snapshot restored a {type(restored).__name__}"
+        raise TypeError(msg)
+    return restored

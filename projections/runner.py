@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Engine, delete, insert, inspect, select, upda
 
 from adapters.sqlstore import engine_for, write_transaction
 from casetrack.application import DossierTracker
+from casetrack.eventstore import FactsFolder, Folded, is_dossier_topic
 from casetrack.facts import Facts
-from casetrack.folding import FactsFolder, Folded, is_dossier_topic
 from casetrack.progress import Progress
 from projections.rows import (
     CLOCK_COLUMNS,
@@ -178,7 +178,7 @@ class ReadModels:
             return 0
         self._seed(conn, folder, ids)
         for n in page:
-            folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
+            folder.apply_stored(n)
         results = list(folder.results())
         numbers = [f.facts.number for f in results]
         for start in range(0, len(numbers), CHUNK):
@@ -244,7 +244,7 @@ class ReadModels:
             if not page:
                 break
             for n in page:
-                folder.apply(n.originator_id, n.originator_version, n.topic, n.state)
+                folder.apply_stored(n)
             position = page[-1].id
             if progress is not None:
                 progress.advance(len(page))

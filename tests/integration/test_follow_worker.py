@@ -26,12 +26,11 @@ import pytest
 from sqlalchemy import event, text
 
 from adapters import ingest as ingest_module
-from adapters.bulk import insert_stored_events
 from adapters.ingest import Ingestor
 from adapters.sqlstore import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
-from casetrack.folding import is_dossier_topic
+from casetrack.eventstore import insert_stored_events, is_dossier_topic
 from casetrack.reporting import ReportQuery
 from projections import queries
 from projections.runner import ReadModels

@@ -21,7 +21,7 @@ from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.cli import main
 from casetrack.dossier import Dossier
-from casetrack.folding import FactsFolder
+from casetrack.eventstore import FactsFolder
 from projections.runner import ReadModels
 from projections.schema import PROJECTION_NAME, SCHEMA_VERSION, Tracking
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from casetrack.application import DossierTracker, open_dossier
 from casetrack.dossier import Dossier, dossier_id
-from casetrack.encoding import NewDossierEncoder
+from casetrack.eventstore import NewDossierEncoder
 from casetrack.facts import Snapshot
 from tests.strategies import snapshots
 

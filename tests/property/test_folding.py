@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from casetrack.application import DossierTracker, open_dossier
 from casetrack.dossier import Dossier, replay
+from casetrack.eventstore import FactsFolder
 from casetrack.facts import Snapshot
-from casetrack.folding import FactsFolder
 from tests.strategies import dates, snapshots
 
 TRACKER = DossierTracker("sqlite:///:memory:")

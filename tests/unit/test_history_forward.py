@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from casetrack.application import DossierTracker, open_dossier
 from casetrack.dossier import TOPVIR, Dossier, replay
+from casetrack.eventstore import FactsFolder
 from casetrack.facts import Snapshot
-from casetrack.folding import FactsFolder
 from tests.strategies import snapshots
 
 D0, D1, D2, D3 = date(2025, 3, 7), date(2025, 3, 14), date(2025, 3, 21), date(2025, 3, 28)

@@ -13,8 +13,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
-from adapters.bulk import events_table_of, insert_stored_events
 from casetrack.application import DossierTracker
+from casetrack.eventstore import events_table_of, insert_stored_events
 from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
 
 
@@ -40,7 +40,8 @@ def test_the_postgresql_recorder_names_the_table_casetrack_reads() -> None:
 
 
 def test_the_private_bulk_insert_casetrack_calls_keeps_its_signature(tmp_path: Path) -> None:
-    # adapters/bulk.py calls SQLiteAggregateRecorder._insert_events(recorder, cursor, stored)
+    # casetrack/eventstore/records.py calls SQLiteAggregateRecorder._insert_events(recorder,
+    # cursor, stored)
     # for SQLite batches: a private method, so an eventsourcing upgrade may change it.
     signature = inspect.signature(SQLiteAggregateRecorder._insert_events)
     assert list(signature.parameters)[:3] == ["self", "c", "stored_events"]
@@ -50,6 +51,22 @@ def test_the_private_bulk_insert_casetrack_calls_keeps_its_signature(tmp_path: P
         insert_stored_events(tracker.recorder, stored)
         found = tracker.recorder.select_events(stored[0].originator_id)
         assert [(e.originator_version, e.topic, e.state) for e in found] == [(1, "t", b"{}")]
+    finally:
+        tracker.close()
+
+
+def test_the_recorder_parts_the_bulk_stream_read_uses_are_there(tmp_path: Path) -> None:
+    # casetrack/eventstore/records.py reads many streams through the recorder's own
+    # connection and converts SQLite's stored ids back as the recorder does; the
+    # backend comparison is tests/integration/test_event_store_boundary.py.
+    tracker = DossierTracker(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    try:
+        recorder = tracker.recorder
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT 1 AS one")
+            assert cursor.fetchall()[0]["one"] == 1
+        ident = uuid4()
+        assert recorder.convert_originator_id(ident.hex) == ident
     finally:
         tracker.close()
 

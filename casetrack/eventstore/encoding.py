@@ -7,7 +7,9 @@ them exactly as the mapper would (same topics, same JSON, same compression and
 cipher), so the stream reads back identically; a test checks the two paths agree.
 
 Each event's `class_version` comes from `class_versions()`, read when an encoder is
-made (not at import), as the mapper reads it when it encodes.
+made (not at import), as the mapper reads it when it encodes. Values of a type the
+fast path does not write itself (anything but text, dates and None) go through the
+application's transcoder, so a new payload type needs only its transcoding.
 """
 
 from __future__ import annotations
@@ -36,22 +38,11 @@ def _topic(name: str) -> str:
 _TOPICS: Final = {kind.name: _topic(kind.name) for kind in EVENT_KINDS}
 
 
-def _json(value: Any) -> str:
-    # The JSONTranscoder's output for the payload types dossier events carry.
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if isinstance(value, date):
-        return '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
-    msg = f"no fast encoding for {type(value).__name__}"
-    raise TypeError(msg)
-
-
 class NewDossierEncoder:
     """Encodes the events of dossiers that have no stream yet."""
 
     def __init__(self, mapper: Mapper[UUID]) -> None:
+        self.transcoder = mapper.transcoder
         self.compressor = mapper.compressor
         self.cipher = mapper.cipher
         #: The mapper appends `class_version` after the payload when an event class is past 1.
@@ -66,15 +57,15 @@ class NewDossierEncoder:
         """The stored events `open_dossier(number, snapshot, known_on)` would save."""
         ident = dossier_id(number)
         stamp = '{"timestamp":{"_type_":"datetime_iso","_data_":"' + timestamp.isoformat() + '"}'
-        known = ',"known_on":' + _json(known_on)
+        known = ',"known_on":' + self._json(known_on)
         filed = (
-            f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{_json(number)},'
-            f'"section":{_json(snapshot.section)},"prestation":{_json(snapshot.prestation)},'
-            f'"filed_on":{_json(snapshot.filed_on)}{known}{self.tails[CREATED]}}}'
+            f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{self._json(number)},'
+            f'"section":{self._json(snapshot.section)},"prestation":{self._json(snapshot.prestation)},'
+            f'"filed_on":{self._json(snapshot.filed_on)}{known}{self.tails[CREATED]}}}'
         )
         states = [(CREATED, filed)]
         for name, fields in changes(filed_facts(number, snapshot), snapshot):
-            body = "".join(f',"{key}":{_json(value)}' for key, value in fields.items())
+            body = "".join(f',"{key}":{self._json(value)}' for key, value in fields.items())
             states.append((name, f"{stamp}{body}{known}{self.tails[name]}}}"))
         return [
             StoredEvent(
@@ -85,6 +76,17 @@ class NewDossierEncoder:
             )
             for version, (name, state) in enumerate(states, start=1)
         ]
+
+    def _json(self, value: Any) -> str:
+        # The JSONTranscoder's output: written here for the types dossier events carry
+        # (a date is the one transcoding, `date_iso`), asked of it for any other type.
+        if value is None:
+            return "null"
+        if type(value) is str:
+            return encode_basestring(value)
+        if type(value) is date:
+            return '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
+        return self.transcoder.encode(value).decode("utf-8")
 
     def _protect(self, state: bytes) -> bytes:
         if self.compressor:
