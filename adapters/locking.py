@@ -14,7 +14,7 @@ from typing import Final
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.errors import StoreUnavailable
 from casetrack.persistence import mask_url, parse_url
 

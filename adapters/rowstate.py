@@ -10,13 +10,8 @@ from attrs import asdict, fields, frozen
 from sqlalchemy import Engine, case, delete, false, inspect, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sqlstore import (
-    create_tables,
-    engine_for,
-    quarantine,
-    row_state,
-    write_transaction,
-)
+from adapters.ingest_tables import create_tables, quarantine, row_state
+from adapters.sql_engine import engine_for, write_transaction
 from casetrack.persistence import parse_url
 
 _T = TypeVar("_T")

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from adapters.errors import RowError
 from adapters.piaf_reader import PiafReader
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from benchmarks.progress import step
 from benchmarks.results import Measurement
 from benchmarks.workloads import Context, timed

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Final
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.persistence import parse_url
 
 POSTGRES_ENV: Final = "CASETRACK_BENCH_POSTGRES_URL"

@@ -13,7 +13,7 @@ from typing import Final
 from attrs import frozen
 from sqlalchemy import Engine
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock
 from casetrack.facts import sector_of

@@ -16,7 +16,7 @@ from uuid import UUID
 from attrs import define, fields
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 
-from adapters.sqlstore import engine_for, write_transaction
+from adapters.sql_engine import engine_for, write_transaction
 from casetrack.application import DossierTracker
 from casetrack.eventstore import FactsFolder, Folded, is_dossier_topic
 from casetrack.facts import Facts

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.cli import main
 from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
 from tests.integration.ingest_helpers import PIAF_HEADER, TOPVIR_HEADER, piaf_line

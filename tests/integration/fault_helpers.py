@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from tests.conftest import (
     POSTGRES_URL_VARIABLE,

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from casetrack.cli import main
 from casetrack.persistence import parse_url

@@ -22,7 +22,7 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import text
 
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from casetrack.dossier import Dossier, dossier_id
 from casetrack.facts import Facts

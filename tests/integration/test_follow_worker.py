@@ -27,7 +27,7 @@ from sqlalchemy import event, text
 
 from adapters import ingest as ingest_module
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.eventstore import insert_stored_events, is_dossier_topic

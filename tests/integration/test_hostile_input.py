@@ -22,7 +22,7 @@ from random import Random
 import pytest
 from sqlalchemy import text
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.persistence import parse_url
 from tests.integration.ingest_helpers import (
     PIAF_HEADER,

@@ -26,7 +26,7 @@ from random import Random
 import pytest
 from sqlalchemy.exc import ProgrammingError
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.cli import main
 from casetrack.persistence import parse_url

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.errors import InputRefused

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import event, text
 
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.persistence import parse_url

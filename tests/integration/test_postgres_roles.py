@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from adapters.sqlstore import create_tables
+from adapters.ingest_tables import create_tables
 from casetrack.application import DossierTracker
 from casetrack.facts import Snapshot
 from projections.runner import ReadModels

@@ -16,7 +16,7 @@ from sqlalchemy import text, update
 import projections.queries
 import projections.runner
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from casetrack.application import DossierTracker
 from casetrack.cli import main

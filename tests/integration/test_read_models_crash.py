@@ -21,7 +21,7 @@ from sqlalchemy import delete, event, insert, select, text
 
 import projections
 from adapters.ingest import Ingestor
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import generate
 from casetrack.application import DossierTracker
 from projections.runner import ReadModels

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from adapters.synthetic import GeneratedFiles, generate
 from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
 from tests.integration.fault_helpers import command, job_environment

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from adapters.rowstate import RowStateStore
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from tests.integration.cli_runs import Job, casetrack
 from tests.integration.ingest_helpers import (

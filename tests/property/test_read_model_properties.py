@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 import projections.runner
-from adapters.sqlstore import engine_for
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from casetrack.facts import Snapshot
 from projections.runner import ReadModels

@@ -36,3 +36,19 @@ def test_the_import_walk_sees_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import sqlalchemy\nfrom adapters.piaf_reader import PiafReader\n")
     assert {"sqlalchemy", "adapters.piaf_reader"} <= imported_modules(bad)
+
+
+def package_imports(name: str) -> set[str]:
+    """Every module a package's files import, absolute imports only."""
+    root = Path(casetrack.__file__).parent.parent / name
+    return {module for path in root.rglob("*.py") for module in imported_modules(path)}
+
+
+def test_adapters_never_import_projections() -> None:
+    assert {m for m in package_imports("adapters") if m.split(".")[0] == "projections"} == set()
+
+
+def test_projections_reach_adapters_only_for_the_stores_sql_engine() -> None:
+    # The read models share the store's database with ingestion, and nothing else.
+    found = {m for m in package_imports("projections") if m.split(".")[0] == "adapters"}
+    assert found <= {"adapters.sql_engine"}
