@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.domain import Snapshot as AggregateSnapshot
 from eventsourcing.utils import get_topic
 
-from casetrack.event_kinds import CLEARABLE, CLEARED, KINDS
+from casetrack.event_kinds import CLEARABLE, CLEARED, EVENT_KINDS, KINDS
 from casetrack.facts import Facts, Snapshot
 
 #: Namespace of dossier stream ids: uuid5(namespace, PIAF number) never changes.
@@ -180,11 +180,13 @@ def from_snapshot(name: str, payload: dict[str, Any]) -> bool:
 #: Event name -> the @event method that triggers it.
 _TRIGGERS: Final = {kind.name: kind.trigger for kind in KINDS.values() if kind.trigger}
 
-#: Dated facts of a snapshot: (fact, Facts/Snapshot field, event, event field).
-_DATED: Final = (
-    ("first_info", "first_info_on", "FirstInfoSent", "sent_on"),
-    ("second_info", "second_info_on", "SecondInfoSent", "sent_on"),
-    ("completed", "completed_on", "Completed", "completed_on"),
+#: Dated facts of a snapshot, from the events that set one clearable date each:
+#: (fact, Facts/Snapshot field, event, event field), in life-cycle order.
+_DATED: Final = tuple(
+    (kind.fact, field, kind.name, param)
+    for kind in EVENT_KINDS
+    if kind.clearable and kind.replaces and len(kind.sets) == 1
+    for param, field in kind.sets.items()
 )
 
 Change = tuple[str, dict[str, Any]]
@@ -208,11 +210,11 @@ def changes(facts: Facts, snapshot: Snapshot) -> list[Change]:
     for fact, field, name, param in _DATED:
         new = getattr(snapshot, field)
         if new != getattr(facts, field):
-            found.append(("FactCleared", {"fact": fact}) if new is None else (name, {param: new}))
+            found.append((CLEARED, {"fact": fact}) if new is None else (name, {param: new}))
     decision = (snapshot.decided_on, snapshot.notified_on, snapshot.outcome)
     if decision != (facts.decided_on, facts.notified_on, facts.outcome):
         if decision == (None, None, None):
-            found.append(("FactCleared", {"fact": "decision"}))
+            found.append((CLEARED, {"fact": "decision"}))
         else:
             found.append(
                 (
@@ -224,7 +226,7 @@ def changes(facts: Facts, snapshot: Snapshot) -> list[Change]:
         # An empty DATE_VIREMENT withdraws only a date PIAF itself gave: transfers
         # that came through TOPVIR (with a batch) are not PIAF's to retract.
         if facts.ordered_on is not None and facts.batch is None:
-            found.append(("FactCleared", {"fact": "payment"}))
+            found.append((CLEARED, {"fact": "payment"}))
     elif snapshot.ordered_on != facts.ordered_on and not _earlier_transfer(facts, snapshot):
         found.append(
             ("PaymentOrdered", {"ordered_on": snapshot.ordered_on, "batch": None, "source": PIAF})
@@ -232,7 +234,7 @@ def changes(facts: Facts, snapshot: Snapshot) -> list[Change]:
     if snapshot.closed and facts.closed_on is None:
         found.append(("Closed", {}))
     elif not snapshot.closed and facts.closed_on is not None:
-        found.append(("FactCleared", {"fact": "closed"}))
+        found.append((CLEARED, {"fact": "closed"}))
     return found
 
 
