@@ -190,7 +190,7 @@ class Ingestor:
         with file_run(self.tracker, ledger, self.rows, "piaf", planned, reader.extracted_on) as run:
             summary = run.summary
             salt = hashlib.blake2b(repr(mapping).encode(), digest_size=16).digest()
-            first_lines, conflicts, total = self._scan(reader, salt)
+            firsts, conflicts, total = self._scan(reader, salt)
             progress = self._progress(path.name, total)
             failed: dict[str, tuple[int, str]] = {}
             repeats: dict[str, list[RawRow]] = {}
@@ -209,9 +209,13 @@ class Ingestor:
                     quarantine(
                         raw, f"dossier number repeated with different values (lines {lines})"
                     )
-                elif raw.fields and raw.number and first_lines.get(raw.number) != raw.line:
-                    # An identical repeat shares the fate of the dossier's first row.
-                    repeats.setdefault(raw.number, []).append(raw)
+                elif raw.fields and raw.number:
+                    digest, line = firsts.get(raw.number, ("", 0))
+                    if line == raw.line:
+                        chunk.append((raw, digest))  # the scan's digest: not hashed twice
+                    else:
+                        # An identical repeat shares the fate of the dossier's first row.
+                        repeats.setdefault(raw.number, []).append(raw)
                 else:
                     chunk.append((raw, row_digest(salt, raw.fields) if raw.number else ""))
                     if len(chunk) >= self.batch_size:
@@ -230,8 +234,9 @@ class Ingestor:
 
     def _scan(
         self, reader: PiafReader, salt: bytes
-    ) -> tuple[dict[str, int], dict[str, list[int]], int]:
-        """First pass: first line of each number, and numbers repeated with other values."""
+    ) -> tuple[dict[str, tuple[str, int]], dict[str, list[int]], int]:
+        """First pass: the digest and first line of each number, the numbers repeated with
+        other values, and the count of rows."""
         first: dict[str, tuple[str, int]] = {}
         lines: dict[str, list[int]] = {}
         conflicting: set[str] = set()
@@ -249,7 +254,7 @@ class Ingestor:
             if seen[0] != digest:
                 conflicting.add(raw.number)
         conflicts = {number: lines[number] for number in sorted(conflicting)}
-        return {n: line for n, (_, line) in first.items()}, conflicts, total
+        return first, conflicts, total
 
     def _piaf_chunk(
         self,
