@@ -50,29 +50,38 @@ class NewDossierEncoder:
             name: f',"class_version":{version}' if version > 1 else ""
             for name, version in class_versions().items()
         }
+        self._dates: dict[date, str] = {}
+        self._stamped: tuple[datetime, date] | None = None
+        self._stamp = self._known = ""
 
     def encode(
         self, number: str, snapshot: Snapshot, known_on: date, timestamp: datetime
     ) -> list[StoredEvent]:
         """The stored events `open_dossier(number, snapshot, known_on)` would save."""
-        ident = dossier_id(number)
-        stamp = '{"timestamp":{"_type_":"datetime_iso","_data_":"' + timestamp.isoformat() + '"}'
-        known = ',"known_on":' + self._json(known_on)
+        # A batch shares its timestamp and extraction date: their JSON is made once.
+        if self._stamped != (timestamp, known_on):
+            self._stamped = (timestamp, known_on)
+            iso = timestamp.isoformat()
+            self._stamp = '{"timestamp":{"_type_":"datetime_iso","_data_":"' + iso + '"}'
+            self._known = ',"known_on":' + self._json(known_on)
+        stamp, known, json = self._stamp, self._known, self._json
         filed = (
-            f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{self._json(number)},'
-            f'"section":{self._json(snapshot.section)},"prestation":{self._json(snapshot.prestation)},'
-            f'"filed_on":{self._json(snapshot.filed_on)}{known}{self.tails[CREATED]}}}'
+            f'{stamp},"originator_topic":"{_DOSSIER_TOPIC}","number":{json(number)},'
+            f'"section":{json(snapshot.section)},"prestation":{json(snapshot.prestation)},'
+            f'"filed_on":{json(snapshot.filed_on)}{known}{self.tails[CREATED]}}}'
         )
         states = [(CREATED, filed)]
         for name, fields in changes(filed_facts(number, snapshot), snapshot):
-            body = "".join(f',"{key}":{self._json(value)}' for key, value in fields.items())
+            body = "".join([f',"{key}":{json(value)}' for key, value in fields.items()])
             states.append((name, f"{stamp}{body}{known}{self.tails[name]}}}"))
+        ident = dossier_id(number)
+        protect = self._protect if self.compressor or self.cipher else _plain
         return [
             StoredEvent(
                 originator_id=ident,
                 originator_version=version,
                 topic=_TOPICS[name],
-                state=self._protect(state.encode("utf-8")),
+                state=protect(state.encode("utf-8")),
             )
             for version, (name, state) in enumerate(states, start=1)
         ]
@@ -85,7 +94,13 @@ class NewDossierEncoder:
         if type(value) is str:
             return encode_basestring(value)
         if type(value) is date:
-            return '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
+            # A year's events carry a few hundred distinct dates, each written thousands
+            # of times: their JSON is kept.
+            found = self._dates.get(value)
+            if found is None:
+                found = '{"_type_":"date_iso","_data_":"' + value.isoformat() + '"}'
+                self._dates[value] = found
+            return found
         return self.transcoder.encode(value).decode("utf-8")
 
     def _protect(self, state: bytes) -> bytes:
@@ -94,6 +109,10 @@ class NewDossierEncoder:
         if self.cipher:
             state = self.cipher.encrypt(state)
         return state
+
+
+def _plain(state: bytes) -> bytes:
+    return state
 
 
 def event_names(stored: Sequence[StoredEvent]) -> list[str]:
