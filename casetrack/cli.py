@@ -1,68 +1,26 @@
-"""The `casetrack` command line: parsing, the command context, exit codes and messages.
+"""The `casetrack` command line: the parser of every command, and the run of one.
 
 Commands come from `casetrack.commands` and, through entry points, from the adapters and
-projections packages; each takes `(args, context)`.
+projections packages; each takes `(args, context)`. This module and the parsers import
+little, so that `--version`, `--help` and a refused argument answer at once: what a
+command runs on (the store, the calendar, SQL) is imported once its arguments are read
+(casetrack.running, and each command's handler through casetrack.lazy).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from importlib.metadata import entry_points
 
-from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
-
-from casetrack import __version__, faults
+from casetrack import __version__
+from casetrack.cli_constants import CALENDAR_VARIABLE, DB_VARIABLE, DEFAULT_URL
 from casetrack.commands import register as register_core
 from casetrack.console import say
-from casetrack.context import CommandContext, Handler
-from casetrack.errors import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    CasetrackError,
-    ConfigurationError,
-    exit_code,
-)
+from casetrack.errors import EXIT_INTERRUPTED
 from casetrack.helptext import document, parsers_of
-from casetrack.persistence import DEFAULT_URL, mask_url, parse_url
-from casetrack.settings import (
-    CALENDAR_VARIABLE,
-    CIPHER_KEY_VARIABLE,
-    DB_VARIABLE,
-    store_error,
-)
 
 PLUGIN_GROUP = "casetrack.commands"
-
-
-def explain(url: str, exc: Exception) -> CasetrackError | None:
-    """The error a user can act on behind an unexpected exception, or None for a bug."""
-    if isinstance(exc, CasetrackError):
-        return exc
-    if isinstance(exc, PersistenceError):
-        return store_error(url, exc)
-    if isinstance(exc, MapperDeserialisationError):
-        return undecipherable(url)
-    # Raw driver and file-system errors (eventsourcing lets some through, e.g. on opening).
-    return faults.classify(parse_url(url), exc)
-
-
-def undecipherable(url: str) -> ConfigurationError:
-    """Stored events that cannot be decoded: an encrypted store read without its key."""
-    where = mask_url(url)
-    if os.environ.get(CIPHER_KEY_VARIABLE):
-        msg = (
-            f"the events of {where} cannot be decrypted with {CIPHER_KEY_VARIABLE}: it is not "
-            "the key they were written with. Set it to that key (kept with the backups)"
-        )
-    else:
-        msg = (
-            f"the events of {where} cannot be read: the store is encrypted. Set "
-            f"{CIPHER_KEY_VARIABLE} to the key it was written with (docs/operations.md, "
-            "Encryption at rest)"
-        )
-    return ConfigurationError(msg)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,56 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; errors print a message that says what to do."""
     try:
         args = build_parser().parse_args(argv)
-        handler: Handler = args.handler
-        context: CommandContext | None = None
-        try:
-            context = CommandContext.from_args(args)
-            return handler(args, context)
-        except BrokenPipeError:
-            return 0
-        except Exception as exc:
-            return failed(database_url(args), exc)
-        finally:
-            if context is not None:
-                context.close()
+        # Imported once the arguments are read: `--version`, `--help` and refused arguments
+        # have exited above without loading the store and its drivers.
+        from casetrack.running import run_command  # noqa: PLC0415
+
+        return run_command(args)
     except KeyboardInterrupt:
         return interrupted()
-
-
-def database_url(args: argparse.Namespace) -> str:
-    """The store a command was given, for error messages (the default when unusable)."""
-    try:
-        return CommandContext.from_args(args).settings.db
-    except CasetrackError:
-        return DEFAULT_URL
 
 
 def interrupted() -> int:
     """Report Ctrl-C: every write path commits whole transactions and resumes on a rerun."""
     say("casetrack: interrupted; what was committed stays, run the same command again to resume")
     return EXIT_INTERRUPTED
-
-
-def failed(url: str, exc: Exception) -> int:
-    """Report an error that ended a command; return the exit code."""
-    if faults.interrupted(exc):
-        # A library turned Ctrl-C into an error of its own: it is still an interrupt.
-        return interrupted()
-    try:
-        error = explain(url, exc)
-    except CasetrackError as found:  # the URL itself is unusable
-        error = found
-    if error is not None:
-        say(f"casetrack: error: {error}")
-        return exit_code(error)
-    if os.environ.get("CASETRACK_DEBUG"):
-        raise exc
-    # Last resort: name the bug without echoing values, which may hold personal data.
-    say(
-        f"casetrack: internal error ({type(exc).__name__}); please report it, "
-        "and rerun with CASETRACK_DEBUG=1 for the traceback"
-    )
-    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -1,15 +1,14 @@
-"""The core commands, `measures` and `dossier`: read from the event store alone."""
+"""The core commands, `measures` and `dossier`: read from the event store alone.
+
+Only their parsers: the handlers are imported when a command runs (casetrack.lazy).
+"""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from casetrack.arguments import evaluation_options
-from casetrack.context import CommandContext
-from casetrack.dossier_view import cmd_dossier
-from casetrack.measures import measure_all
-from casetrack.output import MEASURE_COLUMNS, measure_row, write_rows
+from casetrack.lazy import LazyHandler
 
 
 def register(commands: Any) -> None:
@@ -29,7 +28,7 @@ def register(commands: Any) -> None:
         metavar="FILE",
         help="a rule set TOML file (default: the built-in CASVP-2014-05)",
     )
-    p.set_defaults(handler=cmd_measures)
+    p.set_defaults(handler=LazyHandler("casetrack.handlers", "cmd_measures"))
 
     p = commands.add_parser(
         "dossier",
@@ -47,18 +46,4 @@ def register(commands: Any) -> None:
         metavar="FILE",
         help="a rule set TOML file (default: the built-in CASVP-2014-05)",
     )
-    p.set_defaults(handler=cmd_dossier)
-
-
-def cmd_measures(args: argparse.Namespace, ctx: CommandContext) -> int:
-    """Per-dossier measures from the event store, in docs/measures.md's columns."""
-    tracker = ctx.tracker()
-    as_of = ctx.evaluation_date(tracker, args.as_of, args.known_at)
-    rows = (
-        measure_row(facts, m)
-        for facts in tracker.all_facts(args.known_at)
-        for m in measure_all(facts, tracker.rule_set, tracker.calendar, as_of)
-    )
-    with ctx.output(args.output) as out:
-        write_rows(rows, MEASURE_COLUMNS, out, args.format)
-    return 0
+    p.set_defaults(handler=LazyHandler("casetrack.dossier_view", "cmd_dossier"))

@@ -1,7 +1,8 @@
 """The `casetrack` command's entry point: Ctrl-C means exit code 130 from the first instant.
 
-Importing the command line (eventsourcing, SQLAlchemy, the plugins) takes a second or
-two; an interrupt then must not end in a traceback, so the import happens in here.
+Importing the command line and, once the arguments are read, what the command runs on
+(eventsourcing, SQLAlchemy, the plugins' handlers) takes a while; an interrupt then must not
+end in a traceback, so the imports happen in here.
 """
 
 from __future__ import annotations

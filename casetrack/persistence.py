@@ -9,9 +9,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from attrs import frozen
 
+from casetrack import cli_constants
 from casetrack.errors import ConfigurationError
 
-DEFAULT_URL: Final = "sqlite:///casetrack.sqlite"
+#: Defined where the parser reads it without loading this module (its one source).
+DEFAULT_URL: Final = cli_constants.DEFAULT_URL
 # The password runs to the LAST '@' before the host, since an unescaped '@' may be in it.
 _PASSWORD_IN_URL: Final = re.compile(
     r"(?P<head>://[^:/@\s]*:)(?P<password>\S*?)(?=@[^@\s/]*(?:[/?#\s]|$))"

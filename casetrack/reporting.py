@@ -14,13 +14,16 @@ from typing import Final
 
 from attrs import define, field, frozen
 
+from casetrack import cli_constants
 from casetrack.clocks import Clock
 from casetrack.errors import InputRefused
 from casetrack.facts import sector_of
 from casetrack.status import OPEN, STOPPED, Status
 
-KEYS: Final = ("engagement", "section", "prestation", "period")
-PERIOD_KINDS: Final = ("month", "quarter", "year")
+# Defined where the parser reads them without loading this module (its one source).
+KEYS: Final = cli_constants.REPORT_KEYS
+PERIOD_KINDS: Final = cli_constants.PERIOD_KINDS
+
 #: measures.md, "Aggregated report": the machine-readable columns after the kept keys.
 FIGURES: Final = (
     "measured",

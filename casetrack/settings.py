@@ -17,16 +17,17 @@ from typing import Final
 from attrs import field, frozen
 from eventsourcing.persistence import PersistenceError
 
-from casetrack import faults
+from casetrack import cli_constants, faults
 from casetrack.application import DossierTracker
 from casetrack.calendar import WorkingCalendar
 from casetrack.errors import CasetrackError, ConfigurationError, InputRefused
 from casetrack.persistence import DEFAULT_URL, mask_url, parse_url
 from casetrack.rules import RuleSet, default_rule_set, load_rule_set
 
-DB_VARIABLE: Final = "CASETRACK_DB"
+# Defined where the parser reads them without loading the store (their one source).
+DB_VARIABLE: Final = cli_constants.DB_VARIABLE
 #: A TOML file of closure days (city-wide and per section), when set.
-CALENDAR_VARIABLE: Final = "CASETRACK_CALENDAR"
+CALENDAR_VARIABLE: Final = cli_constants.CALENDAR_VARIABLE
 #: Base64 AES key (16, 24 or 32 bytes) encrypting event payloads at rest, when set.
 CIPHER_KEY_VARIABLE: Final = "CASETRACK_CIPHER_KEY"
 #: Functions `(url, error)` that say why a store cannot be used: before opening (error None)

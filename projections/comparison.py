@@ -34,6 +34,7 @@ from casetrack.reporting import (
 )
 from casetrack.rules import Engagement
 from casetrack.status import OPEN, STOPPED
+from projections import cli_constants
 from projections.reports import Triple, clocks_of
 
 #: Grouping of the figures when --compare is given without --by.
@@ -42,19 +43,9 @@ COMPARE_KEYS: Final = ("engagement", "section")
 SIDES: Final = ("known_at", "now")
 #: (column, figure, side) of the side-by-side figures: every figure known at K, then now.
 FIGURE_COLUMNS: Final = tuple((f"{f}_{s}", f, s) for s in SIDES for f in FIGURES)
-#: Columns of the changed measures (CSV --changes, JSON "changes"), a public interface.
-CHANGE_COLUMNS: Final = (
-    "dossier",
-    "section",
-    "prestation",
-    "engagement",
-    "status_known_at",
-    "status_now",
-    "elapsed_known_at",
-    "elapsed_now",
-    "stop_known_at",
-    "stop_now",
-)
+#: Columns of the changed measures (CSV --changes, JSON "changes"), a public interface,
+#: defined where the parser reads them without loading this module.
+CHANGE_COLUMNS: Final = cli_constants.CHANGE_COLUMNS
 #: French words of the sides, in headers such as "Mesurés (K)".
 SIDE_LABELS: Final = {"known_at": "K", "now": "maintenant"}
 #: French headers of the changed measures (the PIAF section, as the worklist calls it).

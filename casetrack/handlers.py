@@ -1,0 +1,27 @@
+"""How the core's `measures` command runs, from the event store alone.
+
+Imported when it runs (casetrack.lazy); its parser is in casetrack.commands, and `dossier`'s
+handler is in casetrack.dossier_view.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from casetrack.context import CommandContext
+from casetrack.measures import measure_all
+from casetrack.output import MEASURE_COLUMNS, measure_row, write_rows
+
+
+def cmd_measures(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Per-dossier measures from the event store, in docs/measures.md's columns."""
+    tracker = ctx.tracker()
+    as_of = ctx.evaluation_date(tracker, args.as_of, args.known_at)
+    rows = (
+        measure_row(facts, m)
+        for facts in tracker.all_facts(args.known_at)
+        for m in measure_all(facts, tracker.rule_set, tracker.calendar, as_of)
+    )
+    with ctx.output(args.output) as out:
+        write_rows(rows, MEASURE_COLUMNS, out, args.format)
+    return 0

@@ -1,0 +1,31 @@
+"""Words the parsers of the projections' commands show, cheap to import.
+
+The columns of `reaudit --compare --changes` are defined here (projections.comparison
+imports them); the at-risk help is a copy of what projections.worklist_text computes for
+the built-in rule set, checked by tests/unit/test_lazy_imports.py: those modules load SQL
+and the report engine, which building the parser for `--help` must not import.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: The columns of the changed measures (CSV --changes, JSON "changes"), a public interface.
+CHANGE_COLUMNS: Final = (
+    "dossier",
+    "section",
+    "prestation",
+    "engagement",
+    "status_known_at",
+    "status_now",
+    "elapsed_known_at",
+    "elapsed_now",
+    "stop_known_at",
+    "stop_now",
+)
+#: projections.worklist_text.at_risk_help of the built-in rule set (`worklist` has no --rules).
+AT_RISK_HELP: Final = (
+    "open measures at risk: pending (not yet late) with 2 days or less left before the due "
+    "date, counted in the engagement's unit (calendar days for 17 and 18, working days for "
+    "19); overdue ones are late, not at risk"
+)
