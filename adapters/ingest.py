@@ -209,18 +209,19 @@ class Ingestor:
                     quarantine(
                         raw, f"dossier number repeated with different values (lines {lines})"
                     )
-                elif raw.fields and raw.number:
+                    continue
+                if raw.fields and raw.number:
                     digest, line = firsts.get(raw.number, ("", 0))
-                    if line == raw.line:
-                        chunk.append((raw, digest))  # the scan's digest: not hashed twice
-                    else:
+                    if line != raw.line:
                         # An identical repeat shares the fate of the dossier's first row.
                         repeats.setdefault(raw.number, []).append(raw)
+                        continue
+                    chunk.append((raw, digest))  # the scan's digest: not hashed twice
                 else:
                     chunk.append((raw, row_digest(salt, raw.fields) if raw.number else ""))
-                    if len(chunk) >= self.batch_size:
-                        self._piaf_chunk(reader, chunk, summary, quarantine)
-                        chunk = []
+                if len(chunk) >= self.batch_size:
+                    self._piaf_chunk(reader, chunk, summary, quarantine)
+                    chunk = []
             self._piaf_chunk(reader, chunk, summary, quarantine)
             for number, rows in repeats.items():
                 if number in failed:
