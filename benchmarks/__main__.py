@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from benchmarks import baselines, machine, workloads
+from benchmarks import baselines, history, machine, user_path, workloads
 from benchmarks.check import naive_check
 from benchmarks.child import BATCH_VARIABLE
 from benchmarks.data import WORK, year_dataset
@@ -63,6 +63,7 @@ def add_ratios(report: Report) -> None:
     a, insert, b2, parse = get("a"), get("base.insert"), get("b2"), get("base.parse")
     c, read, d = get("c"), get("base.read"), get("d")
     save, project = get("base.save"), get("base.project")
+    cli, cli_insert, chain, naive = get("i"), get("base.insert.cli"), get("j"), get("base.naive")
     report.ratios.extend(
         [
             Ratio(
@@ -94,6 +95,17 @@ def add_ratios(report: Report) -> None:
                 "catch-up (d) / per-event projection, events per second",
                 ratio(rate(d), rate(project)),
                 "> 1: paged catch-up faster than one transaction per event",
+            ),
+            Ratio(
+                "CLI first load (i) / raw insert of its event rows",
+                ratio(cli.median if cli else None, cli_insert.median if cli_insert else None),
+                "target ≤ 3×; the CLI's wall time includes process start, imports and the "
+                "read-model catch-up",
+            ),
+            Ratio(
+                "files → first report: casetrack CLI (j) / plain Python report",
+                ratio(chain.median if chain else None, naive.median if naive else None),
+                "target ≤ 4×; casetrack: " + (chain.note if chain else "n/a"),
             ),
         ]
     )
@@ -154,12 +166,22 @@ def run(args: argparse.Namespace, report: Report) -> None:
             workloads.audit_commands(ctx)
         else:
             report.notes.append(
-                "PostgreSQL runs workloads a to e only; f and g (re-audit, sample) read the "
-                "event store through the same code as on SQLite."
+                "PostgreSQL runs workloads a to e and i to l; f and g (re-audit, sample) read "
+                "the event store through the same code as on SQLite."
             )
-        naive_check(ctx)
+        user_path.import_time(ctx)
+        user_path.cli_first_load(ctx)
+        _, fed = user_path.files_to_report(ctx)
+        naive_check(ctx, fed)
+        ctx.stores.drop(fed)
         if args.size == "decade":
             scaling_curve(ctx.stores, args.runs, report)
+            history.flat_cost(ctx.stores, args.runs, report)
+        else:
+            report.notes.append(
+                "The flat-cost targets (l) run with --size decade only "
+                "(or alone: python -m benchmarks.history)."
+            )
         add_ratios(report)
         evaluate(report)
         if not args.no_profile:

@@ -19,6 +19,7 @@ from adapters.piaf_reader import PiafReader
 from adapters.sql_engine import engine_for
 from benchmarks.progress import step
 from benchmarks.results import Measurement
+from benchmarks.stores import Stores
 from benchmarks.workloads import Context, timed
 from casetrack.application import DossierTracker, open_dossier
 from casetrack.dossier import Dossier, fold, restore
@@ -131,23 +132,33 @@ def raw_insert(ctx: Context) -> Measurement:
     m = ctx.report.add(
         Measurement(
             "base.insert",
-            f"raw {'sqlite3' if backend == 'sqlite' else 'psycopg'} executemany of the first "
+            f"raw {driver_name(backend)} executemany of the first "
             "load's event rows (batches of 25,000)",
             events=len(rows),
         )
     )
     with step("baseline: raw insert"):
         for _ in range(ctx.runs):
-            if backend == "sqlite":
-                path = ctx.stores.sqlite_file("raw-insert")
-                seconds, _ = timed(raw_insert_sqlite, path, rows)
-                ctx.stores.drop(f"sqlite:///{path}")
-            else:
-                url = ctx.stores.fresh("raw-insert")
-                seconds, _ = timed(raw_insert_postgres, url, rows)
-                ctx.stores.drop(url)
-            m.seconds.append(seconds)
+            m.seconds.append(raw_insert_once(ctx.stores, rows))
     return m
+
+
+def raw_insert_once(stores: Stores, rows: Sequence[EventRow]) -> float:
+    """Seconds the driver alone takes to write `rows` into a fresh table of the backend."""
+    if stores.backend == "sqlite":
+        path = stores.sqlite_file("raw-insert")
+        seconds, _ = timed(raw_insert_sqlite, path, rows)
+        stores.drop(f"sqlite:///{path}")
+    else:
+        url = stores.fresh("raw-insert")
+        seconds, _ = timed(raw_insert_postgres, url, rows)
+        stores.drop(url)
+    return seconds
+
+
+def driver_name(backend: str) -> str:
+    """The raw driver of a backend's baselines."""
+    return "sqlite3" if backend == "sqlite" else "psycopg"
 
 
 def raw_select(ctx: Context) -> Measurement:

@@ -22,6 +22,9 @@ class Measurement:
     note: str = ""
     #: Whether rows per second mean something (ingestion and parsing, not query results).
     rows_rate: bool = True
+    #: Named figures beside the times, read by the targets' "why": the median seconds of
+    #: each part of a run when the workload can split it, or the size of the store written.
+    parts: dict[str, float] = field(factory=dict)
 
     @property
     def median(self) -> float:
@@ -61,6 +64,8 @@ class Target:
     met: bool | None
     #: The workload to profile when the target is missed.
     key: str = ""
+    #: Why a missed target was missed, when the harness can say (which part dominates).
+    why: str = ""
 
 
 @define
@@ -80,6 +85,8 @@ class Report:
     memory: list[tuple[str, float]] = field(factory=list)
     scaling: list[list[str]] = field(factory=list)
     check: list[str] = field(factory=list)
+    #: Extra sections before the targets: (title, Markdown lines).
+    sections: list[tuple[str, list[str]]] = field(factory=list)
     profiles: dict[str, str] = field(factory=dict)
     notes: list[str] = field(factory=list)
 
@@ -149,15 +156,9 @@ class Report:
             ]
         if self.check:
             out += ["### Naive report check", "", *self.check, ""]
-        out += [
-            "### Targets",
-            "",
-            *table(
-                ("target", "measured", "status"),
-                [[t.label, t.measured, _status(t.met)] for t in self.targets],
-            ),
-            "",
-        ]
+        for title, lines in self.sections:
+            out += [f"### {title}", "", *lines, ""]
+        out += ["### Targets", "", *targets_table(self.targets), ""]
         if self.notes:
             out += ["### Notes", "", *(f"- {n}" for n in self.notes), ""]
         for name, text in self.profiles.items():
@@ -202,11 +203,22 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.2f}×"
 
 
+def targets_table(targets: Sequence[Target]) -> list[str]:
+    """The targets as a Markdown table, then why each missed one was missed (when known)."""
+    lines = table(
+        ("target", "measured", "status"), [[t.label, t.measured, _status(t.met)] for t in targets]
+    )
+    # Below the table, not in a fourth column: the status stays the last cell of each row.
+    whys = [f"- *{t.label}*: {t.why}" for t in targets if t.met is False and t.why]
+    return lines + (["", "Why the missed ones were missed:", "", *whys] if whys else [])
+
+
 def _status(met: bool | None) -> str:
     return "not measured" if met is None else "met" if met else "**missed**"
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table (a dash row when there are no rows)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
     if not rows:
