@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, Final
@@ -11,6 +11,7 @@ from uuid import UUID
 from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock, clock_of
 from casetrack.dossier import dossier_id
+from casetrack.eventstore import Folded
 from casetrack.facts import Facts, sector_of
 from casetrack.rules import RuleSet
 
@@ -51,11 +52,30 @@ MEASURE_COLUMNS: Final = (
     "excluded_from",
     "unmeasured_from",
     "closed_on",
+    "status_changes_on",
 )
 
 
+class DayValues(dict[date | None, Any]):
+    """Dates as the driver is given them, each converted once and then looked up.
+
+    SQLite keeps a DATE as ISO text: with `text`, a date becomes that text here, once per
+    distinct day, instead of once per value in the driver's adapter (a third of a
+    rebuild's insert time; the adapter is also deprecated since Python 3.12). Otherwise
+    (PostgreSQL) a date stays a date. None stays None.
+    """
+
+    def __init__(self, *, text: bool) -> None:
+        super().__init__({None: None})
+        self.text = text
+
+    def __missing__(self, day: date) -> Any:
+        value = self[day] = day.isoformat() if self.text else day
+        return value
+
+
 def dossier_values(
-    facts: Facts, known_on: date, version: int, stream_id: UUID | None = None
+    facts: Facts, known_on: date, version: int, stream_id: UUID | None, days: DayValues
 ) -> tuple[Any, ...]:
     """The `dossier` row of a dossier, in DOSSIER_COLUMNS order."""
     f = facts
@@ -64,35 +84,66 @@ def dossier_values(
         (stream_id or dossier_id(f.number)).hex,
         f.section,
         f.prestation,
-        f.filed_on,
-        f.first_info_on,
-        f.second_info_on,
-        f.completed_on,
-        f.decided_on,
-        f.notified_on,
+        days[f.filed_on],
+        days[f.first_info_on],
+        days[f.second_info_on],
+        days[f.completed_on],
+        days[f.decided_on],
+        days[f.notified_on],
         f.outcome,
-        f.ordered_on,
+        days[f.ordered_on],
         f.batch,
-        f.closed_on,
-        known_on,
+        days[f.closed_on],
+        days[known_on],
         version,
     )
 
 
+Rows = list[tuple[Any, ...]]
+
+
+def row_batches(
+    results: Iterable[Folded],
+    rule_set: RuleSet,
+    calendar: WorkingCalendar,
+    as_of: date | None,
+    days: DayValues,
+    size: int,
+) -> Iterator[tuple[Rows, Rows]]:
+    """The `dossier` and `measure` rows of folded dossiers, `size` dossiers at a time."""
+    dossiers: Rows = []
+    measures: Rows = []
+    for f in results:
+        dossiers.append(dossier_values(f.facts, f.known_on, f.version, f.ident, days))
+        measures.extend(measure_values(f.facts, rule_set, calendar, as_of, days))
+        if len(dossiers) >= size:
+            yield dossiers, measures
+            dossiers, measures = [], []
+    if dossiers:
+        yield dossiers, measures
+
+
 def measure_values(
-    facts: Facts, rule_set: RuleSet, calendar: WorkingCalendar, as_of: date | None
+    facts: Facts,
+    rule_set: RuleSet,
+    calendar: WorkingCalendar,
+    as_of: date | None,
+    days: DayValues,
 ) -> list[tuple[Any, ...]]:
     """The `measure` rows of a dossier, one per engagement, statuses at `as_of`."""
     return [
-        measure_value(facts, clock_of(facts, engagement, calendar), as_of)
+        measure_value(facts, clock_of(facts, engagement, calendar), as_of, days)
         for engagement in rule_set.ordered
     ]
 
 
-def measure_value(facts: Facts, clock: Clock, as_of: date | None) -> tuple[Any, ...]:
+def measure_value(
+    facts: Facts, clock: Clock, as_of: date | None, days: DayValues
+) -> tuple[Any, ...]:
     """One `measure` row, in MEASURE_COLUMNS order."""
     stop = clock.stop
     anchor = stop or clock.start or facts.filed_on
+    status = clock.state_at(as_of) if as_of is not None else None
     return (
         facts.number,
         clock.engagement,
@@ -100,18 +151,48 @@ def measure_value(facts: Facts, clock: Clock, as_of: date | None) -> tuple[Any, 
         sector_of(facts.section, anchor),
         facts.prestation,
         int(clock.applicable),
-        clock.start,
-        stop,
-        clock.due,
+        days[clock.start],
+        days[stop],
+        days[clock.due],
         clock.elapsed,
-        clock.state_at(as_of) if as_of is not None else None,
+        status,
         f"{stop.year:04d}-{stop.month:02d}" if stop else None,
-        clock.overdue_from,
+        days[clock.overdue_from],
         clock.outcome,
-        clock.excluded_from,
-        clock.unmeasured_from,
-        clock.closed_on,
+        days[clock.excluded_from],
+        days[clock.unmeasured_from],
+        days[clock.closed_on],
+        days[status_changes_on(clock, as_of, status)],
     )
+
+
+def status_changes_on(clock: Clock, day: date | None, status: str | None) -> date | None:
+    """The first day after `day` on which the clock's status is no longer `status`.
+
+    `status` is the clock's status at `day`. A status depends only on which of the
+    clock's own dates have passed (`Clock.state_at` compares each with the day), so it
+    holds from one of those dates to the next: the first later date with another
+    status is the next change. None when the status never changes again, or when there
+    is no evaluation date (the first one re-evaluates every row).
+    """
+    if day is None or not clock.applicable:
+        return None
+    later = [
+        d
+        for d in (
+            clock.start,
+            clock.stop,
+            clock.excluded_from,
+            clock.unmeasured_from,
+            clock.closed_on,
+            clock.overdue_from,
+        )
+        if d is not None and d > day
+    ]
+    for d in sorted(later):
+        if clock.state_at(d) != status:
+            return d
+    return None
 
 
 #: Columns `clock_from_values` reads, in order, for reads through the driver.

@@ -9,25 +9,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from datetime import date
+from functools import partial
 from typing import Any, Final
 from uuid import UUID
 
 from attrs import define, fields
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.sql_engine import engine_for, write_transaction
 from casetrack.application import DossierTracker
 from casetrack.eventstore import FactsFolder, Folded, is_dossier_topic
+from casetrack.eventstore.records import log_pages
 from casetrack.facts import Facts
 from casetrack.progress import Progress
+from projections.parallel import RowsOf, ShardedFold, WorkerStopped, worker_count
 from projections.rows import (
     CLOCK_COLUMNS,
     DOSSIER_COLUMNS,
     MEASURE_COLUMNS,
+    DayValues,
+    Rows,
     clock_from_values,
-    dossier_values,
-    measure_values,
+    day_value,
+    row_batches,
+    status_changes_on,
 )
 from projections.schema import (
     PROJECTION_NAME,
@@ -40,6 +48,8 @@ from projections.schema import (
 )
 
 PAGE: Final = 10_000
+#: Events from which a rebuild folds on worker processes: below, forking costs more.
+PARALLEL_FROM: Final = 100_000
 INSERT_CHUNK: Final = 2_000
 #: Bound parameters per IN list: well under SQLite's limit.
 CHUNK: Final = 900
@@ -198,27 +208,26 @@ class ReadModels:
                 facts = Facts(**{c: getattr(row, c) for c in _FACT_COLUMNS})
                 folder.seed(UUID(row.stream_id), facts, row.known_on, row.version)
 
-    def _write(
-        self,
-        conn: Connection,
-        results: Iterable[Folded],
-        as_of: date | None,
-    ) -> None:
-        """Insert dossier and measure rows, through the driver in large batches."""
+    def _rows_of(self, as_of: date | None) -> RowsOf:
+        """The row computation of both paths, for dossiers folded at `as_of`."""
+        days = DayValues(text=self.engine.dialect.name == "sqlite")
         rule_set, calendar = self.tracker.rule_set, self.tracker.calendar
-        dossiers: list[tuple[Any, ...]] = []
-        measures: list[tuple[Any, ...]] = []
-        for f in results:
-            dossiers.append(dossier_values(f.facts, f.known_on, f.version, f.ident))
-            measures.extend(measure_values(f.facts, rule_set, calendar, as_of))
-            if len(dossiers) >= INSERT_CHUNK:
-                self._insert(conn, dossiers, measures)
-                dossiers, measures = [], []
-        self._insert(conn, dossiers, measures)
+        return partial(
+            row_batches,
+            rule_set=rule_set,
+            calendar=calendar,
+            as_of=as_of,
+            days=days,
+            size=INSERT_CHUNK,
+        )
 
-    def _insert(
-        self, conn: Connection, dossiers: list[tuple[Any, ...]], measures: list[tuple[Any, ...]]
-    ) -> None:
+    def _write(self, conn: Connection, results: Iterable[Folded], as_of: date | None) -> None:
+        """Insert the dossier and measure rows of folded dossiers."""
+        for dossiers, measures in self._rows_of(as_of)(results):
+            self._insert(conn, dossiers, measures)
+
+    def _insert(self, conn: Connection, dossiers: Rows, measures: Rows) -> None:
+        """Insert rows through the driver, one `executemany` per table."""
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
         for table, columns, rows in (
             ("dossier", DOSSIER_COLUMNS, dossiers),
@@ -232,41 +241,66 @@ class ReadModels:
     # -- rebuild ---------------------------------------------------------------
 
     def rebuild(self, progress: Progress | None = None) -> RunResult:
-        """Fold every event in memory, then replace the read models in one transaction."""
+        """Fold every event, then replace the read models in one transaction.
+
+        A large store folds on worker processes where that is safe (projections.parallel);
+        if a worker stops, the rebuild starts again serially.
+        """
         started = time.monotonic()
         last = self.tracker.recorder.max_notification_id() or 0
+        workers = worker_count() if last >= PARALLEL_FROM else 0
+        if workers:
+            try:
+                return self._rebuild(last, workers, progress, started)
+            except WorkerStopped:
+                pass  # serially below, which raises a worker's error as its own, if any
+        return self._rebuild(last, 0, progress, started)
+
+    def _rebuild(
+        self, last: int, workers: int, progress: Progress | None, started: float
+    ) -> RunResult:
+        """One rebuild, on `workers` processes (0: in this one)."""
         if progress is not None:
-            progress.total = last
-        folder = FactsFolder(self.tracker.mapper)
-        position = 0
-        while position < last:
-            page = self.tracker.recorder.select_notifications(position + 1, PAGE, stop=last)
-            if not page:
-                break
-            for n in page:
-                folder.apply_stored(n)
-            position = page[-1].id
-            if progress is not None:
-                progress.advance(len(page))
+            progress.total, progress.done = last, 0  # from the start again after a fallback
         as_of = self.tracker.default_as_of()
-        with write_transaction(self.engine) as conn:
-            # Dropping and creating inside the transaction: readers keep the old tables
-            # until the commit, then see the new ones whole.
-            Base.metadata.drop_all(conn, tables=list(READ_MODEL_TABLES))
-            Base.metadata.create_all(conn, tables=list(READ_MODEL_TABLES))
-            self._write(conn, folder.results(), as_of)
-            conn.execute(
-                insert(Tracking).values(
-                    name=PROJECTION_NAME,
-                    position=position,
-                    schema_version=SCHEMA_VERSION,
-                    fingerprint=self.fingerprint,
-                    status_as_of=as_of,
+        rows_of = self._rows_of(as_of)
+        position = 0
+        with ExitStack() as stack:
+            folder = FactsFolder(self.tracker.mapper)
+            sharded = None
+            if workers:
+                sharded = stack.enter_context(ShardedFold(self.tracker.mapper, rows_of, workers))
+            fold = folder.apply_rows if sharded is None else sharded.deal
+            for page in log_pages(self.tracker.recorder, 1, last, PAGE):
+                fold(page)
+                position = page[-1][0]
+                if progress is not None:
+                    progress.advance(len(page))
+            batches = rows_of(folder.results()) if sharded is None else sharded.batches()
+            with write_transaction(self.engine) as conn:
+                # Dropping and creating inside the transaction: readers keep the old
+                # tables until the commit, then see the new ones whole.
+                Base.metadata.drop_all(conn, tables=list(READ_MODEL_TABLES))
+                # The indexes after the rows: one sort each instead of a B-tree insert per row.
+                for table in READ_MODEL_TABLES:
+                    conn.execute(CreateTable(table))
+                for dossiers, measures in batches:
+                    self._insert(conn, dossiers, measures)
+                for table in READ_MODEL_TABLES:
+                    for index in table.indexes:
+                        conn.execute(CreateIndex(index))
+                conn.execute(
+                    insert(Tracking).values(
+                        name=PROJECTION_NAME,
+                        position=position,
+                        schema_version=SCHEMA_VERSION,
+                        fingerprint=self.fingerprint,
+                        status_as_of=as_of,
+                    )
                 )
-            )
         return RunResult(
             events=position,
-            dossiers=len(folder.states),
+            dossiers=len(folder.states) if sharded is None else sharded.dossiers,
             position=position,
             seconds=time.monotonic() - started,
             rebuilt=True,
@@ -275,39 +309,33 @@ class ReadModels:
     def refresh_statuses(self, previous: date | None, as_of: date | None) -> None:
         """Re-evaluate statuses at a new default date (open clocks change as days pass).
 
-        A clock's status changes only on its own dates (start, stop, exclusions,
-        closure, first overdue day): only rows with one of them in (previous, as_of]
-        are read, through the driver.
+        Each row keeps the first day after its evaluation date on which its status
+        changes (`status_changes_on`, indexed), so moving the date forward reads and
+        writes only the rows whose day has come: a week costs the clocks that change in
+        it, not the size of the store. A first date, or one moved back, re-reads all.
         """
         sqlite = self.engine.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
+        days = DayValues(text=sqlite)
         select_sql = (
-            f"SELECT dossier, {', '.join(CLOCK_COLUMNS)}, status FROM measure WHERE applicable = 1"
+            f"SELECT dossier, {', '.join(CLOCK_COLUMNS)}, status, status_changes_on FROM measure"
         )
-        params: list[object] = []
+        params: tuple[object, ...] = ()
         if previous is not None and as_of is not None and previous <= as_of:
-            moved = [
-                f"({column} > {mark} AND {column} <= {mark})"
-                for column in (
-                    "start",
-                    "stop",
-                    "excluded_from",
-                    "unmeasured_from",
-                    "closed_on",
-                    "overdue_from",
-                )
-            ]
-            select_sql += f" AND ({' OR '.join(moved)})"
-            params = [previous, as_of] * len(moved)
+            select_sql += f" WHERE status_changes_on <= {mark}"
+            params = (days[as_of],)
         with write_transaction(self.engine) as conn:
             changes = []
-            for row in conn.exec_driver_sql(select_sql, tuple(params)):
-                status = clock_from_values(row[1:-1]).state_at(as_of) if as_of else None
-                if status != row[-1]:
-                    changes.append((status, row[0], row[1]))
+            for part in conn.exec_driver_sql(select_sql, params).partitions(PAGE):
+                for row in part:
+                    clock = clock_from_values(row[1:-2])
+                    status = clock.state_at(as_of) if as_of is not None else None
+                    changes_on = status_changes_on(clock, as_of, status)
+                    if status != row[-2] or changes_on != day_value(row[-1]):
+                        changes.append((status, days[changes_on], row[0], row[1]))
             if changes:
                 conn.exec_driver_sql(
-                    f"UPDATE measure SET status = {mark} "
+                    f"UPDATE measure SET status = {mark}, status_changes_on = {mark} "
                     f"WHERE dossier = {mark} AND engagement = {mark}",
                     changes,
                 )

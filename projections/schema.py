@@ -9,7 +9,8 @@ from sqlalchemy import Date, Index, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bump when a table or column changes: the runner then rebuilds the read models.
-SCHEMA_VERSION: Final = 2  # 2: projection_tracking.fingerprint
+#: 2: projection_tracking.fingerprint; 3: measure.status_changes_on, indexed.
+SCHEMA_VERSION: Final = 3
 #: The one catch-up position of the read models, in the tracking table.
 PROJECTION_NAME: Final = "casetrack_read_models"
 
@@ -73,11 +74,15 @@ class MeasureRow(Base):
     excluded_from: Mapped[date | None] = mapped_column(Date)
     unmeasured_from: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    #: First day after `status_as_of` on which `status` changes (None: it never does).
+    status_changes_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         Index(None, "engagement", "stop"),
         Index(None, "status", "engagement"),
         Index(None, "sector", "engagement", "stop_period"),
+        # A new evaluation date re-reads only the rows whose status changes by then.
+        Index(None, "status_changes_on"),
     )
 
 

@@ -9,7 +9,7 @@ checks both folds agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, Final
 from uuid import UUID
@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 from casetrack.dossier import Dossier, effects, from_snapshot
 from casetrack.event_kinds import CREATED
 from casetrack.eventstore.mapper import DossierMapper
+from casetrack.eventstore.records import LogRow
 from casetrack.facts import Facts
 
 _PREFIX: Final = get_topic(Dossier) + "."
@@ -45,13 +46,18 @@ class Folded:
 
 
 class FactsFolder:
-    """Accumulates the facts of many dossiers from their stored events, in log order."""
+    """Accumulates the facts of many dossiers from their stored events, in log order.
+
+    Streams are told apart by their id as given, a UUID or, read raw from SQLite, its 32
+    hex digits (`records.log_pages`); one folder takes one of the two. `results` gives
+    UUIDs either way, converting each stream's id once instead of each event's.
+    """
 
     def __init__(self, mapper: DossierMapper, known_at: date | None = None) -> None:
         self.mapper = mapper
         self.known_at = known_at
         #: Per stream: facts fields, _known_on, _snapshot_on, _version, mutable for speed.
-        self.states: dict[UUID, dict[str, Any]] = {}
+        self.states: dict[UUID | str, dict[str, Any]] = {}
 
     def seed(self, ident: UUID, facts: Facts, known_on: date, version: int) -> None:
         """Start a dossier from facts a read model kept, to apply only newer events.
@@ -70,12 +76,16 @@ class FactsFolder:
             stored.originator_id, stored.originator_version, stored.topic, stored.state
         )
 
+    def apply_rows(self, rows: Iterable[LogRow]) -> None:
+        """Apply rows of the notification log as stored (`records.log_pages`)."""
+        apply = self.apply
+        for _, ident, version, topic, state in rows:
+            apply(ident, version, topic, state)
+
     def apply(self, ident: UUID | str, version: int, topic: str, stored_state: bytes) -> bool:
         """Apply one stored event; False when it is not a dossier event or is skipped."""
         if not topic.startswith(_PREFIX):
             return False
-        if not isinstance(ident, UUID):
-            ident = UUID(ident)
         current = self.states.get(ident)
         if current is not None and version <= current["_version"]:
             return False  # already folded (a read model's seed includes it)
@@ -92,8 +102,8 @@ class FactsFolder:
             self.states[ident] = current
         current.update(effects(name, **payload))
         current["_known_on"] = max(current["_known_on"], known_on)
-        if from_snapshot(name, payload):
-            current["_snapshot_on"] = max(current["_snapshot_on"], known_on)
+        if known_on > current["_snapshot_on"] and from_snapshot(name, payload):
+            current["_snapshot_on"] = known_on
         current["_version"] = version
         return True
 
@@ -101,4 +111,10 @@ class FactsFolder:
         """The state of every dossier folded."""
         for ident, state in self.states.items():
             facts = Facts(**{name: state[name] for name in _FACT_FIELDS})
-            yield Folded(ident, facts, state["_known_on"], state["_snapshot_on"], state["_version"])
+            yield Folded(
+                ident if isinstance(ident, UUID) else UUID(ident),
+                facts,
+                state["_known_on"],
+                state["_snapshot_on"],
+                state["_version"],
+            )
