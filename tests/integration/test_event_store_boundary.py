@@ -52,16 +52,6 @@ def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
     release_connections(request)
 
 
-@pytest.fixture
-def tracker(db_url: str) -> Iterator[DossierTracker]:
-    """A tracker on the fresh store of `db_url`, closed afterwards."""
-    app = DossierTracker(db_url)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
 def rows(events: list[StoredEvent]) -> list[tuple[UUID, int, str, bytes]]:
     return [(UUID(str(e.originator_id)), e.originator_version, e.topic, e.state) for e in events]
 

@@ -55,16 +55,6 @@ def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
     release_connections(request)
 
 
-@pytest.fixture
-def tracker(db_url: str) -> Iterator[DossierTracker]:
-    """A tracker on the fresh store of `db_url`, closed afterwards."""
-    app = DossierTracker(db_url)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
 def store_completed_v1(tracker: DossierTracker, number: str, day: date, known_on: date) -> None:
     """Append a version-1 `Completed` event to a dossier, as the transcoder wrote it then."""
     state = tracker.mapper.transcoder.encode(

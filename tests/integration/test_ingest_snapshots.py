@@ -40,16 +40,6 @@ def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
     release_connections(request)
 
 
-@pytest.fixture
-def tracker(db_url: str) -> Iterator[DossierTracker]:
-    """A tracker on the fresh store of `db_url`, closed afterwards."""
-    app = DossierTracker(db_url)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
 def event_count(tracker: DossierTracker) -> int:
     """Stored events of every aggregate, read from the notification log."""
     return sum(1 for _ in tracker.iter_notifications())
