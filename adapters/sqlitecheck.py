@@ -59,7 +59,7 @@ def check_sqlite_file(db: Database) -> CasetrackError | None:
         # `mode=rw` never creates the file; `mode=ro` would leave -wal and -shm behind.
         uri = f"{path.absolute().as_uri()}?mode=rw"
         with closing(sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT)) as conn:
-            return _header_fault(db, conn, size) or _content_fault(db, conn, size)
+            return _header_fault(db, conn, size) or _content_fault(db, path, conn)
     except sqlite3.Error as error:
         # Unknown errors are left to the real opening, which reports them in context.
         return faults.classify(db, error)
@@ -97,15 +97,26 @@ def _only_cut_short(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def _content_fault(db: Database, conn: sqlite3.Connection, size: int) -> CasetrackError | None:
+def _content_fault(db: Database, path: Path, conn: sqlite3.Connection) -> CasetrackError | None:
     """A file cut short that this SQLite still reads, or another application's database."""
-    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
-    (pages,) = conn.execute("PRAGMA page_count").fetchone()
+    # The file's size is measured inside the read transaction that counts its pages. A size
+    # taken before it goes stale when another process commits, checkpoints and closes in
+    # between: the file then holds every page it counts, yet looked cut short. While this
+    # transaction holds its lock (or its WAL snapshot), no writer shrinks what it counts
+    # below the file and the log that hold it.
+    conn.execute("BEGIN")
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        size = path.stat().st_size
+        logged = _has_log(path)
+    finally:
+        conn.rollback()
     # An older SQLite reads a file shorter than its header counts without refusing it;
     # page_count is then the in-header size.
     counted = int(pages) * int(page_size)
-    if db.path is not None and size < counted and not _has_log(db.path):
+    if size < counted and not logged:
         return faults.describe(
             db, faults.DAMAGED, f"{size:,} bytes where its header counts {counted:,}"
         )
