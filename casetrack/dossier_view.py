@@ -21,6 +21,7 @@ from casetrack.context import CommandContext
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts
 from casetrack.history import history_lines
+from casetrack.known_facts import facts_known_at
 from casetrack.measure_notes import (
     DATE_FIELDS,
     FACT_FIELDS,
@@ -82,7 +83,11 @@ def show_dossier(
         msg = f"dossier {number} is unknown: check the number, or ingest the extract that files it"
         raise InputRefused(msg)
     as_of = ctx.evaluation_date(tracker, args.as_of, known_at)
-    facts = tracker.facts(number, known_at) if events else None
+    facts = None
+    if events and known_at is None:
+        facts = tracker.facts(number)
+    elif events and known_at is not None:
+        facts = next(iter(facts_known_at(tracker, known_at, number, ctx.note)), None)
     write_dossier(
         sys.stdout,
         number,

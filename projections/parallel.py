@@ -32,9 +32,10 @@ from typing import Any, Final
 
 from casetrack.eventstore import DossierMapper, FactsFolder, Folded
 from casetrack.eventstore.records import LogRow
+from projections.rows import RowBatch
 
-#: Dossier rows and measure rows of some dossiers, as `projections.rows.row_batches` gives.
-Batch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+#: The rows of some dossiers, as `projections.rows.row_batches` gives them.
+Batch = RowBatch
 RowsOf = Callable[[Iterable[Folded]], Iterator[Batch]]
 #: Beyond this, the parent's reading and inserting bound the rebuild anyway.
 MAX_WORKERS: Final = 4
@@ -151,7 +152,7 @@ def _work(
     for end in parents:
         end.close()
     try:
-        folder = FactsFolder(mapper)
+        folder = FactsFolder(mapper, versions=True)
         while (rows := pipe.recv()) is not None:
             folder.apply_rows(rows)
         for batch in rows_of(folder.results()):

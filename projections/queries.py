@@ -16,11 +16,16 @@ from sqlalchemy import Engine
 from adapters.sql_engine import engine_for
 from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock
-from casetrack.facts import sector_of
+from casetrack.facts import Facts, sector_of
 from casetrack.measures import Measure, Status, measure_clock
 from casetrack.reporting import ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
-from projections.rows import CLOCK_COLUMNS, clock_from_values
+from projections.rows import (
+    CLOCK_COLUMNS,
+    DOSSIER_VERSION_COLUMNS,
+    clock_from_values,
+    day_value,
+)
 
 WORKLISTS: Final = ("overdue", "at_risk", "breached")
 
@@ -79,13 +84,23 @@ def clocks(
     engagement: int | None = None,
     prestation: str | None = None,
     applicable_only: bool = True,
+    known_at: date | None = None,
 ) -> Iterator[tuple[str, str, str, Clock]]:
-    """(dossier, section, prestation, clock) of the clocks, by dossier number then engagement."""
+    """(dossier, section, prestation, clock) of the clocks, by dossier number then engagement.
+
+    With `known_at`, the clocks of the facts known at that date (`measure_version`), as a
+    replay of only the events known by then computes them.
+    """
     engine = _engine(source)
     sqlite = engine.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     where: list[str] = ["applicable = 1" if applicable_only else "1 = 1"]
     params: list[object] = []
+    table = "measure"
+    if known_at is not None:
+        table = "measure_version"
+        where.append(_KNOWN_AT.format(mark=mark))
+        params += [_bound(known_at, sqlite)] * 2
     if engagement is not None:
         where.append(f"engagement = {mark}")
         params.append(engagement)
@@ -98,12 +113,57 @@ def clocks(
     collate = "" if sqlite else ' COLLATE "C"'
     columns = ", ".join(("dossier", "section", "prestation", *CLOCK_COLUMNS))
     statement = (
-        f"SELECT {columns} FROM measure WHERE {' AND '.join(where)} "
+        f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} "
         f"ORDER BY dossier{collate}, engagement"
     )
     with engine.connect() as conn:
         for r in conn.exec_driver_sql(statement, tuple(params)):
             yield r[0], r[1], r[2], clock_from_values(r[3:])
+
+
+#: The version of a row known at K: started on or before K, not yet replaced on K.
+_KNOWN_AT: Final = "known_from <= {mark} AND (known_until IS NULL OR known_until > {mark})"
+
+
+def facts_known_at(source: str | Engine, known_at: date, number: str | None = None) -> list[Facts]:
+    """The facts of every dossier (or of `number`) known at `known_at`, by number.
+
+    From `dossier_version`: a dossier not yet filed as known at that date is absent.
+    """
+    engine = _engine(source)
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    collate = "" if sqlite else ' COLLATE "C"'
+    day = _bound(known_at, sqlite)
+    where, params = _KNOWN_AT.format(mark=mark), [day, day]
+    if number is not None:
+        where += f" AND number = {mark}"
+        params.append(number)
+    statement = (
+        f"SELECT number, {', '.join(_FACT_COLUMNS)} FROM dossier_version "
+        f"WHERE {where} ORDER BY number{collate}"
+    )
+    with engine.connect() as conn:
+        return [
+            Facts(
+                r[0],
+                **{  # type: ignore[arg-type]  # each column holds its field's type
+                    c: day_value(v) if i in _FACT_DATES else v
+                    for i, (c, v) in enumerate(zip(_FACT_COLUMNS, r[1:], strict=True))
+                },
+            )
+            for r in conn.exec_driver_sql(statement, tuple(params))
+        ]
+
+
+#: The Facts fields after the number, as `dossier_version` names them; the dates among them.
+_FACT_COLUMNS: Final = DOSSIER_VERSION_COLUMNS[3:-1]
+_FACT_DATES: Final = frozenset(i for i, c in enumerate(_FACT_COLUMNS) if c.endswith("_on"))
+
+
+def _bound(day: date, sqlite: bool) -> object:
+    """A date bound as the column holds it: ISO text on SQLite."""
+    return day.isoformat() if sqlite else day
 
 
 def report(source: str | Engine, query: ReportQuery) -> list[ReportRow]:
@@ -180,7 +240,9 @@ def worklist_of(
         elif kind == "at_risk" and line.at_risk:
             days = line.days_left or 0
         elif kind == "breached" and line.status == Status.BREACHED:
-            days = (line.elapsed or 0) - rule_set.engagement(line.engagement).limit
+            # Days late against the limit of the version the clock was measured under.
+            terms = rule_set.engagement(line.engagement).in_force(line.start)
+            days = (line.elapsed or 0) - terms.limit
         else:
             continue
         items.append(

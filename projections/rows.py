@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 
 from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock, clock_of
 from casetrack.dossier import dossier_id
-from casetrack.eventstore import Folded
+from casetrack.eventstore import Folded, KnownVersion
 from casetrack.facts import Facts, sector_of
 from casetrack.rules import RuleSet
 
@@ -54,6 +54,27 @@ MEASURE_COLUMNS: Final = (
     "closed_on",
     "status_changes_on",
 )
+
+#: Columns of the version tables: facts or clocks as known from `known_from` until
+#: `known_until` (docs/schema.md); a measure's status depends on the day asked, so the
+#: versions keep the columns that give it at any day instead.
+DOSSIER_VERSION_COLUMNS: Final = (
+    "number",
+    "known_from",
+    "known_until",
+    *DOSSIER_COLUMNS[2:14],
+    "version",
+)
+MEASURE_VERSION_COLUMNS: Final = (
+    "dossier",
+    "engagement",
+    "known_from",
+    "known_until",
+    *(c for c in MEASURE_COLUMNS[2:] if c not in ("status", "status_changes_on")),
+)
+#: Where the version columns come from in the rows of `dossier` and `measure`.
+_DOSSIER_FACTS: Final = slice(2, 14)
+_MEASURE_KEPT: Final = tuple(MEASURE_COLUMNS.index(c) for c in MEASURE_VERSION_COLUMNS[4:])
 
 
 class DayValues(dict[date | None, Any]):
@@ -102,6 +123,22 @@ def dossier_values(
 Rows = list[tuple[Any, ...]]
 
 
+class RowBatch(NamedTuple):
+    """The rows of some dossiers, table by table (a tuple: workers pickle it cheaply)."""
+
+    dossiers: Rows
+    measures: Rows
+    dossier_versions: Rows
+    measure_versions: Rows
+    #: Streams whose versions need their whole stream (`Folded.disordered`).
+    disordered: list[UUID]
+
+
+def new_batch() -> RowBatch:
+    """An empty batch."""
+    return RowBatch([], [], [], [], [])
+
+
 def row_batches(
     results: Iterable[Folded],
     rule_set: RuleSet,
@@ -109,18 +146,55 @@ def row_batches(
     as_of: date | None,
     days: DayValues,
     size: int,
-) -> Iterator[tuple[Rows, Rows]]:
-    """The `dossier` and `measure` rows of folded dossiers, `size` dossiers at a time."""
-    dossiers: Rows = []
-    measures: Rows = []
+) -> Iterator[RowBatch]:
+    """The rows of folded dossiers, `size` dossiers at a time.
+
+    The versions come from a fold with `versions=True`: the ones it saw end, then the
+    one known now, whose rows are those of `dossier` and `measure` without the status.
+    A disordered stream gets none here: its caller computes them from its whole stream.
+    """
+    batch = new_batch()
     for f in results:
-        dossiers.append(dossier_values(f.facts, f.known_on, f.version, f.ident, days))
-        measures.extend(measure_values(f.facts, rule_set, calendar, as_of, days))
-        if len(dossiers) >= size:
-            yield dossiers, measures
-            dossiers, measures = [], []
-    if dossiers:
-        yield dossiers, measures
+        dossier = dossier_values(f.facts, f.known_on, f.version, f.ident, days)
+        measures = measure_values(f.facts, rule_set, calendar, as_of, days)
+        batch.dossiers.append(dossier)
+        batch.measures.extend(measures)
+        if f.disordered:
+            batch.disordered.append(f.ident)
+        else:
+            for closed in f.closed:
+                add_version(batch, closed, rule_set, calendar, days)
+            until = days[None]
+            batch.dossier_versions.append(
+                (f.facts.number, days[f.known_on], until, *dossier[_DOSSIER_FACTS], f.version)
+            )
+            batch.measure_versions.extend(
+                (f.facts.number, row[1], days[f.known_on], until, *[row[i] for i in _MEASURE_KEPT])
+                for row in measures
+            )
+        if len(batch.dossiers) >= size:
+            yield batch
+            batch = new_batch()
+    if batch.dossiers or batch.dossier_versions:
+        yield batch
+
+
+def add_version(
+    batch: RowBatch,
+    known: KnownVersion,
+    rule_set: RuleSet,
+    calendar: WorkingCalendar,
+    days: DayValues,
+) -> None:
+    """Add the `dossier_version` and `measure_version` rows of one version to a batch."""
+    f = known.facts
+    start, until = days[known.known_from], days[known.known_until]
+    dossier = dossier_values(f, known.known_from, known.version, None, days)
+    batch.dossier_versions.append((f.number, start, until, *dossier[_DOSSIER_FACTS], known.version))
+    for row in measure_values(f, rule_set, calendar, None, days):
+        batch.measure_versions.append(
+            (f.number, row[1], start, until, *[row[i] for i in _MEASURE_KEPT])
+        )
 
 
 def measure_values(

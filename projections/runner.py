@@ -8,7 +8,7 @@ applied exactly once, and a crash resumes after the last committed page.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date
 from functools import partial
@@ -21,7 +21,12 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.sql_engine import engine_for, write_transaction
 from casetrack.application import DossierTracker
-from casetrack.eventstore import FactsFolder, Folded, is_dossier_topic
+from casetrack.eventstore import (
+    FactsFolder,
+    is_dossier_topic,
+    select_streams,
+    stream_versions,
+)
 from casetrack.eventstore.records import log_pages
 from casetrack.facts import Facts
 from casetrack.progress import Progress
@@ -29,11 +34,15 @@ from projections.parallel import RowsOf, ShardedFold, WorkerStopped, worker_coun
 from projections.rows import (
     CLOCK_COLUMNS,
     DOSSIER_COLUMNS,
+    DOSSIER_VERSION_COLUMNS,
     MEASURE_COLUMNS,
+    MEASURE_VERSION_COLUMNS,
     DayValues,
-    Rows,
+    RowBatch,
+    add_version,
     clock_from_values,
     day_value,
+    new_batch,
     row_batches,
     status_changes_on,
 )
@@ -43,7 +52,9 @@ from projections.schema import (
     SCHEMA_VERSION,
     Base,
     DossierRow,
+    DossierVersionRow,
     MeasureRow,
+    MeasureVersionRow,
     Tracking,
 )
 
@@ -181,8 +192,13 @@ class ReadModels:
         return result
 
     def _apply(self, conn: Connection, page: Sequence[Any], as_of: date | None) -> int:
-        """Fold a page of notifications into the rows of the dossiers they touch."""
-        folder = FactsFolder(self.tracker.mapper)
+        """Fold a page of notifications into the rows of the dossiers they touch.
+
+        A touched dossier's rows and its version known until now are replaced; the
+        versions this page ends are added. A dossier whose events came out of order of
+        knowledge gets all its versions again, from its whole stream.
+        """
+        folder = FactsFolder(self.tracker.mapper, versions=True)
         ids = {n.originator_id for n in page if is_dossier_topic(n.topic)}
         if not ids:
             return 0
@@ -191,12 +207,42 @@ class ReadModels:
             folder.apply_stored(n)
         results = list(folder.results())
         numbers = [f.facts.number for f in results]
+        disordered = [f.facts.number for f in results if f.disordered]
         for start in range(0, len(numbers), CHUNK):
             part = numbers[start : start + CHUNK]
             conn.execute(delete(DossierRow).where(DossierRow.number.in_(part)))
             conn.execute(delete(MeasureRow).where(MeasureRow.dossier.in_(part)))
-        self._write(conn, results, as_of)
+            for version_table, key in (
+                (DossierVersionRow, DossierVersionRow.number),
+                (MeasureVersionRow, MeasureVersionRow.dossier),
+            ):
+                conn.execute(
+                    delete(version_table).where(key.in_(part), version_table.known_until.is_(None))
+                )
+        for start in range(0, len(disordered), CHUNK):
+            part = disordered[start : start + CHUNK]
+            conn.execute(delete(DossierVersionRow).where(DossierVersionRow.number.in_(part)))
+            conn.execute(delete(MeasureVersionRow).where(MeasureVersionRow.dossier.in_(part)))
+        batches = self._rows_of(as_of)(results)
+        for batch in batches:
+            self._insert(conn, batch)
+            self._insert_versions_of(conn, batch.disordered)
         return len(numbers)
+
+    def _insert_versions_of(self, conn: Connection, streams: Sequence[UUID]) -> None:
+        """Insert every version of these dossiers, each folded from its whole stream."""
+        if not streams:
+            return
+        days = DayValues(text=self.engine.dialect.name == "sqlite")
+        rule_set, calendar = self.tracker.rule_set, self.tracker.calendar
+        by_stream: dict[UUID | str, list[Any]] = {}
+        for event in select_streams(self.tracker.recorder, list(streams)):
+            by_stream.setdefault(event.originator_id, []).append(event)
+        batch = new_batch()
+        for events in by_stream.values():
+            for known in stream_versions(self.tracker.mapper, events):
+                add_version(batch, known, rule_set, calendar, days)
+        self._insert(conn, batch)
 
     def _seed(self, conn: Connection, folder: FactsFolder, ids: set[UUID]) -> None:
         """Start the folder from the facts the read model holds for these dossiers."""
@@ -221,17 +267,14 @@ class ReadModels:
             size=INSERT_CHUNK,
         )
 
-    def _write(self, conn: Connection, results: Iterable[Folded], as_of: date | None) -> None:
-        """Insert the dossier and measure rows of folded dossiers."""
-        for dossiers, measures in self._rows_of(as_of)(results):
-            self._insert(conn, dossiers, measures)
-
-    def _insert(self, conn: Connection, dossiers: Rows, measures: Rows) -> None:
-        """Insert rows through the driver, one `executemany` per table."""
+    def _insert(self, conn: Connection, batch: RowBatch) -> None:
+        """Insert a batch's rows through the driver, one `executemany` per table."""
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
         for table, columns, rows in (
-            ("dossier", DOSSIER_COLUMNS, dossiers),
-            ("measure", MEASURE_COLUMNS, measures),
+            ("dossier", DOSSIER_COLUMNS, batch.dossiers),
+            ("measure", MEASURE_COLUMNS, batch.measures),
+            ("dossier_version", DOSSIER_VERSION_COLUMNS, batch.dossier_versions),
+            ("measure_version", MEASURE_VERSION_COLUMNS, batch.measure_versions),
         ):
             if rows:
                 marks = ", ".join([mark] * len(columns))
@@ -266,7 +309,7 @@ class ReadModels:
         rows_of = self._rows_of(as_of)
         position = 0
         with ExitStack() as stack:
-            folder = FactsFolder(self.tracker.mapper)
+            folder = FactsFolder(self.tracker.mapper, versions=True)
             sharded = None
             if workers:
                 sharded = stack.enter_context(ShardedFold(self.tracker.mapper, rows_of, workers))
@@ -284,8 +327,9 @@ class ReadModels:
                 # The indexes after the rows: one sort each instead of a B-tree insert per row.
                 for table in READ_MODEL_TABLES:
                     conn.execute(CreateTable(table))
-                for dossiers, measures in batches:
-                    self._insert(conn, dossiers, measures)
+                for batch in batches:
+                    self._insert(conn, batch)
+                    self._insert_versions_of(conn, batch.disordered)
                 for table in READ_MODEL_TABLES:
                     for index in table.indexes:
                         conn.execute(CreateIndex(index))

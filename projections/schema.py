@@ -9,8 +9,9 @@ from sqlalchemy import Date, Index, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bump when a table or column changes: the runner then rebuilds the read models.
-#: 2: projection_tracking.fingerprint; 3: measure.status_changes_on, indexed.
-SCHEMA_VERSION: Final = 3
+#: 2: projection_tracking.fingerprint; 3: measure.status_changes_on, indexed;
+#: 4: dossier_version and measure_version, the rows as known at any date.
+SCHEMA_VERSION: Final = 4
 #: The one catch-up position of the read models, in the tracking table.
 PROJECTION_NAME: Final = "casetrack_read_models"
 
@@ -86,6 +87,59 @@ class MeasureRow(Base):
     )
 
 
+class DossierVersionRow(Base):
+    """A dossier's facts as known from `known_from` until the day before `known_until`."""
+
+    __tablename__ = "dossier_version"
+
+    number: Mapped[str] = mapped_column(String, primary_key=True)
+    known_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: The next extraction date that changed them; None for the version known now.
+    known_until: Mapped[date | None] = mapped_column(Date)
+    section: Mapped[str] = mapped_column(String(2))
+    prestation: Mapped[str] = mapped_column(String)
+    filed_on: Mapped[date] = mapped_column(Date)
+    first_info_on: Mapped[date | None] = mapped_column(Date)
+    second_info_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(6))
+    ordered_on: Mapped[date | None] = mapped_column(Date)
+    batch: Mapped[str | None] = mapped_column(String)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class MeasureVersionRow(Base):
+    """A dossier's clock for one engagement as known from `known_from` until `known_until`.
+
+    The columns of `measure` but the status, which depends on the evaluation date a
+    query chooses: `measure`'s five status columns give it at any date.
+    """
+
+    __tablename__ = "measure_version"
+
+    dossier: Mapped[str] = mapped_column(String, primary_key=True)
+    engagement: Mapped[int] = mapped_column(Integer, primary_key=True)
+    known_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    known_until: Mapped[date | None] = mapped_column(Date)
+    section: Mapped[str] = mapped_column(String(2))
+    sector: Mapped[str] = mapped_column(String(2))
+    prestation: Mapped[str] = mapped_column(String)
+    applicable: Mapped[int] = mapped_column(Integer)
+    start: Mapped[date | None] = mapped_column(Date)
+    stop: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
+    elapsed: Mapped[int | None] = mapped_column(Integer)
+    stop_period: Mapped[str | None] = mapped_column(String(7))
+    overdue_from: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    excluded_from: Mapped[date | None] = mapped_column(Date)
+    unmeasured_from: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+
 class Tracking(Base):
     """Where the read models stand: the last notification applied, schema version, as-of."""
 
@@ -100,6 +154,7 @@ class Tracking(Base):
 
 
 READ_MODEL_TABLES: Final[tuple[Table, ...]] = tuple(
-    Base.metadata.tables[name] for name in ("dossier", "measure", "projection_tracking")
+    Base.metadata.tables[name]
+    for name in ("dossier", "measure", "dossier_version", "measure_version", "projection_tracking")
 )
 MEASURE_TABLE: Final[Table] = Base.metadata.tables["measure"]

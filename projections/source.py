@@ -2,8 +2,10 @@
 
 The read models answer when they were computed with the rule set and calendar asked
 (a lag behind the event store is said on stderr, with the command that closes it).
-Otherwise, and always for "as known at K", the clocks are folded from the event store,
-as `reaudit --rules` does, and stderr says so.
+"As known at K" is answered from the version rows (`measure_version`, `dossier_version`)
+when they hold every stored event; otherwise, and with another rule set or calendar, the
+events known by K are replayed from the event store, as `reaudit --rules` does, and
+stderr says so.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from casetrack.clocks import Clock, clock_of
 from casetrack.facts import Facts
 from casetrack.rules import RuleSet
 from projections import queries
-from projections.runner import ReadModels
+from projections.runner import ModelState, ReadModels
 
 #: (dossier number, section, prestation, clock), by dossier then engagement.
 ClockRow = tuple[str, str, str, Clock]
@@ -47,9 +49,9 @@ def read_clocks(
 ) -> ClockSource:
     """The clocks of every dossier (filtered), from the read models when they can answer."""
     if known_at is not None:
-        rows = event_store_rows(tracker, tracker.rule_set, tracker.all_facts(known_at))
-        origin = f"event store, facts known at {known_at.isoformat()}"
-        return ClockSource(_filtered(rows, engagement, prestation, applicable_only), origin)
+        return _clocks_known_at(
+            tracker, known_at, custom_rules, engagement, prestation, applicable_only
+        )
     if custom_rules:
         rows = event_store_rows(tracker, tracker.rule_set, tracker.all_facts())
         return ClockSource(_filtered(rows, engagement, prestation, applicable_only), "event store")
@@ -68,13 +70,71 @@ def read_clocks(
             applicable_only=applicable_only,
         )
     )
-    lag: str | None = None
-    if state.behind:
-        lag = (
-            f"the read models are {state.behind:,} events behind the event store (they "
-            f"answer as of the extract of {_day(state.as_of)}); {REBUILD_HINT}"
+    return ClockSource(found, "read models", _lag(state))
+
+
+def _clocks_known_at(
+    tracker: DossierTracker,
+    known_at: date,
+    custom_rules: bool,
+    engagement: int | None,
+    prestation: str | None,
+    applicable_only: bool,
+) -> ClockSource:
+    """The clocks known at K: the version rows when they hold all events, with this rule
+    set and calendar; else a replay of the events known by K (the rows' oracle)."""
+    day = known_at.isoformat()
+    state = ReadModels(tracker).state()
+    if custom_rules or not state.usable or state.behind:
+        rows = event_store_rows(tracker, tracker.rule_set, tracker.all_facts(known_at))
+        origin = f"event store, facts known at {day}"
+        why = None if custom_rules else _replayed(state)
+        return ClockSource(_filtered(rows, engagement, prestation, applicable_only), origin, why)
+    found = list(
+        queries.clocks(
+            tracker.database.url,
+            engagement=engagement,
+            prestation=prestation,
+            applicable_only=applicable_only,
+            known_at=known_at,
         )
-    return ClockSource(found, "read models", lag)
+    )
+    return ClockSource(found, f"read models, facts known at {day}", _lag(state))
+
+
+def known_facts(
+    tracker: DossierTracker, known_at: date, number: str | None = None
+) -> tuple[list[Facts], str | None] | None:
+    """The `casetrack.known_facts` hook: facts known at K from `dossier_version`.
+
+    None when the read models cannot answer exactly (never built, of an older schema or
+    another rule set or calendar, or behind the event store): the core then replays the
+    events known by K, which gives what the rows give once caught up.
+    """
+    state = ReadModels(tracker).state()
+    if not state.usable or state.behind:
+        return None
+    return queries.facts_known_at(tracker.database.url, known_at, number), None
+
+
+def _replayed(state: ModelState) -> str | None:
+    """The note on a known-at answer replayed because the version rows could not give it."""
+    if state.usable and state.behind:
+        return (
+            f"the read models are {state.behind:,} events behind the event store: the facts "
+            f"known then were replayed from the event store instead; {REBUILD_HINT}"
+        )
+    return None
+
+
+def _lag(state: ModelState) -> str | None:
+    """The note on a lag behind the event store, if any."""
+    if not state.behind:
+        return None
+    return (
+        f"the read models are {state.behind:,} events behind the event store (they "
+        f"answer as of the extract of {_day(state.as_of)}); {REBUILD_HINT}"
+    )
 
 
 def event_store_rows(

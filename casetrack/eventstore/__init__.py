@@ -13,7 +13,13 @@ repository, or its notification log; docs/events.md says how to change an event.
 """
 
 from casetrack.eventstore.encoding import NewDossierEncoder, event_names
-from casetrack.eventstore.folding import FactsFolder, Folded, is_dossier_topic
+from casetrack.eventstore.folding import (
+    FactsFolder,
+    Folded,
+    KnownVersion,
+    is_dossier_topic,
+    stream_versions,
+)
 from casetrack.eventstore.mapper import DossierMapper
 from casetrack.eventstore.records import (
     SQLITE_EVENTS_TABLE,
@@ -29,6 +35,7 @@ __all__ = [
     "DossierMapper",
     "FactsFolder",
     "Folded",
+    "KnownVersion",
     "NewDossierEncoder",
     "event_names",
     "events_table_of",
@@ -37,4 +44,5 @@ __all__ = [
     "iter_notifications",
     "register_transcodings",
     "select_streams",
+    "stream_versions",
 ]

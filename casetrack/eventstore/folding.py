@@ -34,6 +34,23 @@ def is_dossier_topic(topic: str) -> bool:
 
 
 @frozen
+class KnownVersion:
+    """A dossier's facts as known from one extraction date until the next that changed them.
+
+    "As known at K" folds only the events known on or before K, so the facts known at K
+    change only on the `known_on` of one of the dossier's events: each such date starts
+    a version, which holds until the next one (`known_until` excluded; None for the
+    version known now).
+    """
+
+    known_from: date
+    known_until: date | None
+    facts: Facts
+    #: Stream version of the last event folded into it.
+    version: int
+
+
+@frozen
 class Folded:
     """One dossier's state after a fold: its facts, dates of knowledge and version."""
 
@@ -43,6 +60,18 @@ class Folded:
     known_on: date
     snapshot_on: date
     version: int
+    #: With `FactsFolder(versions=True)`: the versions before the one known now, oldest
+    #: first (only those this fold saw end; a seeded dossier's earlier ones are stored).
+    closed: tuple[KnownVersion, ...] = ()
+    #: An event came known earlier than one before it in the stream (an older extract
+    #: ingested after a newer one): its versions are not a prefix fold, and
+    #: `stream_versions` must compute them from the whole stream.
+    disordered: bool = False
+
+    @property
+    def current(self) -> KnownVersion:
+        """The version known now."""
+        return KnownVersion(self.known_on, None, self.facts, self.version)
 
 
 class FactsFolder:
@@ -53,10 +82,15 @@ class FactsFolder:
     UUIDs either way, converting each stream's id once instead of each event's.
     """
 
-    def __init__(self, mapper: DossierMapper, known_at: date | None = None) -> None:
+    def __init__(
+        self, mapper: DossierMapper, known_at: date | None = None, *, versions: bool = False
+    ) -> None:
         self.mapper = mapper
         self.known_at = known_at
-        #: Per stream: facts fields, _known_on, _snapshot_on, _version, mutable for speed.
+        #: Keep each stream's versions (`KnownVersion`) as later-known events end them.
+        self.versions = versions
+        #: Per stream: facts fields, _known_on, _snapshot_on, _version, mutable for speed;
+        #: with versions, also _closed (KnownVersion list) and _disordered.
         self.states: dict[UUID | str, dict[str, Any]] = {}
 
     def seed(self, ident: UUID, facts: Facts, known_on: date, version: int) -> None:
@@ -68,6 +102,7 @@ class FactsFolder:
         state = {name: getattr(facts, name) for name in _FACT_FIELDS}
         state["_known_on"], state["_version"] = known_on, version
         state["_snapshot_on"] = known_on
+        state["_closed"], state["_disordered"] = [], False
         self.states[ident] = state
 
     def apply_stored(self, stored: StoredEvent) -> bool:
@@ -99,7 +134,17 @@ class FactsFolder:
                 return False  # the dossier itself is not known yet
             current = dict.fromkeys(_FACT_FIELDS)
             current["_known_on"] = current["_snapshot_on"] = known_on
+            current["_closed"], current["_disordered"] = [], False
             self.states[ident] = current
+        elif self.versions and known_on != current["_known_on"]:
+            if known_on > current["_known_on"]:
+                current["_closed"].append(
+                    KnownVersion(
+                        current["_known_on"], known_on, _facts(current), current["_version"]
+                    )
+                )
+            else:
+                current["_disordered"] = True
         current.update(effects(name, **payload))
         current["_known_on"] = max(current["_known_on"], known_on)
         if known_on > current["_snapshot_on"] and from_snapshot(name, payload):
@@ -110,11 +155,36 @@ class FactsFolder:
     def results(self) -> Iterator[Folded]:
         """The state of every dossier folded."""
         for ident, state in self.states.items():
-            facts = Facts(**{name: state[name] for name in _FACT_FIELDS})
             yield Folded(
                 ident if isinstance(ident, UUID) else UUID(ident),
-                facts,
+                _facts(state),
                 state["_known_on"],
                 state["_snapshot_on"],
                 state["_version"],
+                tuple(state["_closed"]),
+                state["_disordered"],
             )
+
+
+def _facts(state: dict[str, Any]) -> Facts:
+    return Facts(**{name: state[name] for name in _FACT_FIELDS})
+
+
+def stream_versions(mapper: DossierMapper, events: Iterable[StoredEvent]) -> list[KnownVersion]:
+    """Every version of one dossier, from its whole stream, in any order of knowledge.
+
+    The facts known at K fold the events known on or before K in stream order, wherever
+    they are in it: each date a version starts is folded on its own. A fold keeps
+    versions as a prefix when events come known in order, which is the rule; this is
+    for the streams where they do not (`Folded.disordered`).
+    """
+    stored = list(events)
+    days = sorted({mapper.event_state(e.topic, e.state)[1]["known_on"] for e in stored})
+    found: list[KnownVersion] = []
+    for start, end in zip(days, [*days[1:], None], strict=True):
+        folder = FactsFolder(mapper, start)
+        for event in stored:
+            folder.apply_stored(event)
+        for folded in folder.results():  # none while the dossier's filing is unknown
+            found.append(KnownVersion(start, end, folded.facts, folded.version))
+    return found

@@ -26,6 +26,7 @@ from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from casetrack.dossier import Dossier, dossier_id
 from casetrack.facts import Facts
+from projections import queries
 from projections.runner import ReadModels
 from tests.integration.ingest_helpers import cli, piaf_row, release_connections, write_piaf
 
@@ -135,6 +136,9 @@ def test_a_version_1_event_reads_through_catch_up_and_rebuild(
 
     assert caught_up == {"D1": ("2025-01-20", "2025-01-20")}
     assert read_model_dates(db_url) == caught_up
+    # The version rows, which answer "as known at K", read it too.
+    assert completed_of(queries.facts_known_at(db_url, JAN_24), "D1") == D1_COMPLETE
+    assert queries.facts_known_at(db_url, date(2025, 1, 23)) == []
 
 
 def test_an_ingest_after_a_version_1_event_writes_no_correction_and_encodes_version_2(

@@ -27,12 +27,17 @@ from projections.schema import PROJECTION_NAME, SCHEMA_VERSION, Tracking
 
 YEAR = 2024
 #: The table rows compared, each in a total order.
-ORDERED_TABLES = {"dossier": "number", "measure": "dossier, engagement"}
+ORDERED_TABLES = {
+    "dossier": "number",
+    "measure": "dossier, engagement",
+    "dossier_version": "number, known_from",
+    "measure_version": "dossier, engagement, known_from",
+}
 FAR_FUTURE = "2099-12-31"
 
 
 def model_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the `dossier` and `measure` tables (SELECT *), in key order."""
+    """Every row of the read-model tables (SELECT *), in key order."""
     with engine_for(url).connect() as conn:
         return {
             table: [

@@ -1,5 +1,5 @@
-"""Reads never write: report, worklist, measures, dossier, sample, reaudit, quarantine and
-export leave every file of the store as they found it, work on a write-protected SQLite
+"""Reads never write: report, worklist, measures, dossier, sample, reaudit, latency, quarantine
+and export leave every file of the store as they found it, work on a write-protected SQLite
 file and under a PostgreSQL role that may only SELECT, never create a store, and answer from
 the event store (saying so) when the read models were computed with other settings.
 """
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,7 @@ READS = (
     ("dossier", "2025-13-000002"),
     ("sample", "--from", "2025-01-01", "--to", "2025-06-30", "--per-section", "2", "--seed", "7"),
     ("reaudit", "--from", "2025-01-01", "--to", "2025-03-31", "--known-at", "2025-04-04"),
+    ("latency", "--from", "2025-01-01", "--to", "2025-06-30", "--format", "csv"),
     ("quarantine", "--format", "csv"),
     ("export", "eventlog", "--format", "xes"),
 )
@@ -119,7 +122,9 @@ def test_read_models_of_another_calendar_are_not_rebuilt_the_event_store_answers
     # What the read models would say with that calendar: a copy rebuilt with it.
     copy = tmp_path / "copy" / "casvp.sqlite"
     copy.parent.mkdir()
-    shutil.copy(store, copy)
+    # SQLite's backup, not a file copy: the latest commits may still be in the -wal only.
+    with closing(sqlite3.connect(store)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
     rebuilt = cli(capsys, "--db", f"sqlite:///{copy}", "--calendar", str(calendar), "project")
     assert rebuilt.code == 0, rebuilt.err
     report = ("report", "--from", "2025-01-01", "--to", "2025-06-30", "--format", "csv")

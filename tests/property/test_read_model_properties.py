@@ -19,7 +19,12 @@ from tests.examples import scaled
 
 FIRST_EXTRACT = date(2025, 1, 3)
 NUMBERS = ("N-1", "N-2", "N-3", "N-4")
-ORDERED_TABLES = {"dossier": "number", "measure": "dossier, engagement"}
+ORDERED_TABLES = {
+    "dossier": "number",
+    "measure": "dossier, engagement",
+    "dossier_version": "number, known_from",
+    "measure_version": "dossier, engagement, known_from",
+}
 
 #: Days around the extracts, so that clocks start, stop and fall due between catch-ups.
 near = st.integers(min_value=-25, max_value=45).map(lambda n: FIRST_EXTRACT + timedelta(days=n))
@@ -59,7 +64,7 @@ histories = st.lists(
 
 
 def model_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the `dossier` and `measure` tables (SELECT *), in key order."""
+    """Every row of the read-model tables (SELECT *), in key order."""
     with engine_for(url).connect() as conn:
         return {
             table: [
