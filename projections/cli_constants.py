@@ -29,3 +29,7 @@ AT_RISK_HELP: Final = (
     "date, counted in the engagement's unit (calendar days for 17 and 18, working days for "
     "19); overdue ones are late, not at risk"
 )
+#: `casetrack latency`: its grouping keys, in column order, and the tables `--part` chooses
+#: for CSV (docs/reports.md, "Data latency").
+LATENCY_KEYS: Final = ("fact", "sector", "month")
+LATENCY_PARTS: Final = ("delays", "late-known", "backdated")

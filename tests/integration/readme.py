@@ -62,6 +62,7 @@ def table_columns(command: str) -> list[str]:
         None,
     )
     assert row is not None, f"no row for {command} in the README's command table"
-    lists = re.findall(r"`([a-z_]+(?:,[a-z_]+)+)`", row)
+    # Column names may hold digits after their first letter (`p90`).
+    lists = re.findall(r"`([a-z_][a-z0-9_]*(?:,[a-z_][a-z0-9_]*)+)`", row)
     assert lists, f"the {command} row names no columns"
     return lists[-1].split(",")

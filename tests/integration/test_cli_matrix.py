@@ -213,6 +213,34 @@ def test_reaudit_compare_shows_the_changes_in_every_other_format(
         assert page.count("<table") >= 2  # README: the changes are a section of their own
 
 
+# -- latency ------------------------------------------------------------------------------
+
+#: docs/reports.md, "Data latency": the delays' CSV columns with every key.
+LATENCY_COLUMNS = ["fact", "sector", "month", "count", "median", "p90", "max"]
+LATENCY_PARTS = {"delays", "late_known", "backdated"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_latency_writes_every_format(cli_store: Store, tmp_path: Path, fmt: str) -> None:
+    argv = ("latency", *YEAR, "--format", fmt)
+    if fmt == "csv":
+        records = csv_records(ok(cli_store, *argv).out)
+        assert list(records[0]) == LATENCY_COLUMNS == readme.table_columns("latency")
+        assert all(
+            int(r["median"]) <= int(r["p90"]) <= int(r["max"]) and int(r["count"]) > 0
+            for r in records
+        )
+    elif fmt == "json":
+        assert set(json.loads(ok(cli_store, *argv).out)) == LATENCY_PARTS
+    elif fmt == "table":
+        title = "Latence des données du 01/01/2025 au 31/12/2025"
+        assert ok(cli_store, *argv).out.startswith(title)
+    elif fmt == "xlsx":
+        assert len(load_workbook(written(cli_store, tmp_path / "l.xlsx", *argv)).sheetnames) == 4
+    else:
+        assert "<table" in written(cli_store, tmp_path / "l.html", *argv).read_text("utf-8")
+
+
 # -- per-dossier commands ----------------------------------------------------------------
 
 

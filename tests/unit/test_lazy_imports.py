@@ -98,6 +98,8 @@ def heavy_among(loaded: list[str]) -> list[str]:
         (("report", "--help"), 0),
         (("ingest", "piaf", "--help"), 0),
         (("reaudit", "--help"), 0),
+        (("latency", "--help"), 0),
+        (("latency", "--from", "2025-01-01", "--to", "2025-03-31", "--by", "nope"), 2),
         (("report",), 2),  # refused: --from and --to are required
     ],
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else str(value),
