@@ -64,17 +64,22 @@ class Clock:
 
 
 def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) -> Clock:
-    """Build the clock of one engagement from a dossier's latest facts."""
-    number = engagement.number
-    if facts.prestation not in engagement.prestations:
+    """Build the clock of one engagement from a dossier's latest facts.
+
+    The terms are those of the référentiel version in force on the clock's start date
+    (`terms_of`).
+    """
+    terms = terms_of(facts, engagement)
+    number = terms.number
+    if facts.prestation not in terms.prestations:
         return Clock(number, applicable=False)
     excluded_from = None
-    if facts.outcome in engagement.not_applicable_after_outcome:
+    if facts.outcome in terms.not_applicable_after_outcome:
         excluded_from = facts.decision_date
-    unmeasured = [facts.fact_date(n) for n in engagement.not_applicable_without_stop_once]
+    unmeasured = [facts.fact_date(n) for n in terms.not_applicable_without_stop_once]
     unmeasured_from = min((d for d in unmeasured if d is not None), default=None)
-    start = first_known(facts, engagement.start)
-    stop = first_known(facts, engagement.stop)
+    start = first_known(facts, terms.start)
+    stop = first_known(facts, terms.stop)
     common: dict[str, date | None] = {
         "excluded_from": excluded_from,
         "unmeasured_from": unmeasured_from,
@@ -85,15 +90,15 @@ def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) ->
         return Clock(number, True, **common)  # type: ignore[arg-type]
     cal = calendar.for_section(facts.section)
     check_covered(cal, start, stop)
-    due = due_date(engagement, cal, start)
-    overdue_from = _overdue_from(engagement, cal, start, due)
+    due = due_date(terms, cal, start)
+    overdue_from = _overdue_from(terms, cal, start, due)
     elapsed = outcome = None
     if stop is not None:
         if anomaly(start, stop) is not None:
             outcome = Status.INVALID
         else:
-            elapsed = elapsed_between(engagement, cal, start, stop)
-            met = stop <= due if engagement.roll_due_forward else elapsed <= engagement.limit
+            elapsed = elapsed_between(terms, cal, start, stop)
+            met = stop <= due if terms.roll_due_forward else elapsed <= terms.limit
             outcome = Status.MET if met else Status.BREACHED
     return Clock(
         number,
@@ -105,6 +110,17 @@ def clock_of(facts: Facts, engagement: Engagement, calendar: WorkingCalendar) ->
         outcome=outcome,
         **common,
     )
+
+
+def terms_of(facts: Facts, engagement: Engagement) -> Engagement:
+    """The engagement's terms that measure this dossier: the version in force on its start.
+
+    A clock that has not started takes the version in force on the filing date, the day
+    the dossier entered the référentiel; the start facts are the same in every version
+    (casetrack.rules.versions), so the start date does not depend on the version.
+    """
+    start = first_known(facts, engagement.start)
+    return engagement.in_force(facts.filed_on if start is None else start)
 
 
 def first_known(facts: Facts, names: tuple[str, ...]) -> date | None:

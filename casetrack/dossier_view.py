@@ -17,6 +17,7 @@ from attrs import frozen
 
 from casetrack.application import DossierTracker
 from casetrack.calendar import WorkingCalendar
+from casetrack.clocks import terms_of
 from casetrack.context import CommandContext
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts
@@ -33,7 +34,14 @@ from casetrack.measure_notes import (
 )
 from casetrack.measures import Measure, measure
 from casetrack.output import write_table
-from casetrack.report_words import engagement_heading, french_date, status_word, unit_of
+from casetrack.report_words import (
+    engagement_heading,
+    engagement_title,
+    french_date,
+    limit_text,
+    status_word,
+    unit_of,
+)
 from casetrack.rules import Engagement, RuleSet
 
 
@@ -149,9 +157,17 @@ def _write_measures(
     for engagement in rule_set.ordered:
         found = measure(facts, engagement, calendar, as_of)
         statuses[engagement.number] = _status(found)
-        out.write(f"\n{engagement_heading(engagement)}\n")
-        block = _measure_lines(found, facts, engagement, calendar, as_of)
-        block += _warnings(engagement, quarantined)
+        # The terms of the version in force on the clock's start date (the filing date
+        # while it has not started), as the measure itself uses them.
+        terms = terms_of(facts, engagement)
+        heading = engagement_heading(terms)
+        if rule_set.versions:
+            heading = (
+                f"{engagement_title(terms)} ({limit_text(terms)}, référentiel {terms.version})"
+            )
+        out.write(f"\n{heading}\n")
+        block = _measure_lines(found, facts, terms, calendar, as_of)
+        block += _warnings(terms, quarantined)
         out.writelines(f"  {line}\n" for line in block)
     return statuses
 

@@ -28,7 +28,7 @@ def section_code(text: str) -> str:
 def prestation_code(text: str, rule_set: RuleSet) -> str:
     """A prestation the rule set measures (others are never counted in a report)."""
     code = text.strip().upper()
-    measured = sorted({p for e in rule_set.engagements for p in e.prestations})
+    measured = sorted({p for e in rule_set.engagements for t in e.terms for p in t.prestations})
     if code not in measured:
         msg = (
             f"--prestation {text}: not measured by rule set {rule_set.id}; use one of "

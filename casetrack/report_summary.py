@@ -25,9 +25,10 @@ from casetrack.reporting import (
     ReportQuery,
     ReportRow,
     build_report,
+    fold,
     periods,
 )
-from casetrack.rules import Engagement, RuleSet
+from casetrack.rules import Engagement, RuleSet, Version
 from casetrack.status import Status
 
 #: (section, prestation, clock): what the report engine folds.
@@ -55,6 +56,8 @@ class Totals:
 
     rows: Mapping[int, ReportRow]
     elapsed: Mapping[int, Sequence[int]]
+    #: The start dates of every clock counted (they say which versions measured them).
+    starts: frozenset[date] = frozenset()
 
 
 @frozen
@@ -91,6 +94,11 @@ class HumanReport:
     def engagements(self) -> list[Engagement]:
         """The engagements shown, in the rule set's order."""
         return shown_engagements(self.query, self.rule_set)
+
+    @property
+    def versions_used(self) -> tuple[Version, ...]:
+        """The référentiel versions in force on the start dates of the clocks counted."""
+        return self.rule_set.versions_used(self.totals.starts)
 
     @property
     def blocks(self) -> list[Block]:
@@ -149,12 +157,10 @@ def shown_engagements(query: ReportQuery, rule_set: RuleSet) -> list[Engagement]
 
 def engagement_totals(query: ReportQuery, clocks: Iterable[Triple]) -> Totals:
     """The total of each engagement over the query's rows (same periods, same filters)."""
-    builder = ReportBuilder(query, keys=("engagement",))
-    for section, prestation, clock in clocks:
-        builder.add(section, prestation, clock)
+    builder = fold(ReportBuilder(query, keys=("engagement",)), clocks)
     rows = {row.engagement: row for row in builder.rows() if row.engagement is not None}
     elapsed = {int(str(key[0])): values for key, values in builder.elapsed().items()}
-    return Totals(rows, elapsed)
+    return Totals(rows, elapsed, frozenset(builder.starts))
 
 
 def trend_query(query: ReportQuery) -> ReportQuery:

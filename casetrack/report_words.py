@@ -6,12 +6,13 @@ public interface of docs/measures.md.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from casetrack.reporting import LABELS, ReportQuery
-from casetrack.rules import Engagement
+from casetrack.rules import Engagement, RuleSet, Version
 from casetrack.status import Status
 
 #: Short units of the delay columns, e.g. "Médiane (j. ouvrés)".
@@ -84,8 +85,52 @@ def engagement_title(engagement: Engagement) -> str:
 
 
 def limit_text(engagement: Engagement) -> str:
-    """'limite : 7 jours ouvrés', from the rule set (a what-if limit shows as such)."""
-    return f"limite : {engagement.limit} {engagement.unit_label}"
+    """'limite : 7 jours ouvrés', from the rule set (a what-if limit shows as such).
+
+    When the référentiel's versions set different limits, each with the clocks it
+    measures: 'limite : 7 jours ouvrés pour les délais démarrés avant le 01/01/2024, 5 jours
+    ouvrés pour les délais démarrés à partir du 01/01/2024'.
+    """
+    if len({terms.limit for terms in engagement.terms}) == 1:
+        return f"limite : {engagement.limit} {engagement.unit_label}"
+    days = [effective_from for effective_from, _ in engagement.versions]
+    limits = [
+        f"{terms.limit} {terms.unit_label} pour les {started_words(days, n)}"
+        for n, (_, terms) in enumerate(engagement.versions)
+    ]
+    return "limite : " + ", ".join(limits)
+
+
+def started_words(days: Sequence[date], index: int) -> str:
+    """The clocks the version at `index` measures, by start date, from the versions' days.
+
+    The first version also measures the clocks started before it took effect.
+    """
+    following = days[index + 1] if index + 1 < len(days) else None
+    if following is None:
+        if index == 0:
+            return "tous les délais"
+        return f"délais démarrés à partir du {french_date(days[index])}"
+    if index == 0:
+        return f"délais démarrés avant le {french_date(following)}"
+    last = following - timedelta(days=1)
+    return f"délais démarrés du {french_date(days[index])} au {french_date(last)}"
+
+
+def versions_words(rule_set: RuleSet, used: Sequence[Version]) -> str:
+    """The référentiel versions that measured a report's clocks, for its 'Référentiel' line.
+
+    'CASVP-2014-05' for a single version; otherwise each version used with the clocks it
+    measures: 'CASVP-2014-05 (délais démarrés avant le 01/01/2024), CASVP-2024-01 (délais
+    démarrés à partir du 01/01/2024)'.
+    """
+    if not rule_set.versions:
+        return rule_set.id
+    every = rule_set.all_versions
+    if not used:
+        return f"aucun délai compté (versions : {', '.join(v.id for v in every)})"
+    days = [v.effective_from for v in every]
+    return ", ".join(f"{v.id} ({started_words(days, every.index(v))})" for v in used)
 
 
 def engagement_heading(engagement: Engagement) -> str:

@@ -10,7 +10,7 @@ import bisect
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
 from attrs import define, field, frozen
 
@@ -196,6 +196,9 @@ class ReportBuilder:
         self.periods = periods(query)
         self._lasts = [p.last for p in self.periods]
         self._groups: dict[tuple[object, ...], _Group] = {}
+        #: The start dates of the clocks counted: they say which référentiel versions
+        #: measured the report (RuleSet.versions_used).
+        self.starts: set[date] = set()
 
     def add(self, section: str, prestation: str, clock: Clock, dossier: str = "") -> None:
         """Count one clock of a dossier."""
@@ -212,6 +215,7 @@ class ReportBuilder:
             period = self.periods[bisect.bisect_left(self._lasts, stop)]
             group = self._group(section, prestation, clock.engagement, period)
             if group is not None:
+                self.starts.add(clock.start)
                 if state == Status.INVALID:
                     group.invalid += 1
                 elif state == Status.MET:
@@ -234,6 +238,7 @@ class ReportBuilder:
             if open_state in OPEN:
                 group = self._group(section, prestation, clock.engagement, period)
                 if group is not None:
+                    self.starts.add(clock.start)
                     if open_state == Status.PENDING:
                         group.pending += 1
                     else:
@@ -241,6 +246,45 @@ class ReportBuilder:
                         if self.keep_late:
                             late = LateClock(dossier, section, prestation, clock, open_state, day)
                             group.late.append(late)
+
+    def add_counts(
+        self,
+        section: str,
+        prestation: str,
+        engagement: int,
+        period: int,
+        *,
+        start: date,
+        stopped: tuple[str, int, int] | None = None,
+        pending: int = 0,
+        overdue: int = 0,
+    ) -> None:
+        """Count clocks a database grouped as `add` would count them one by one.
+
+        `period` is the index of the period they count in; `stopped` is (outcome, clocks,
+        their elapsed value) for clocks stopped in it, `pending` and `overdue` the clocks
+        open on its day; `start` is one of their start dates (the versions they were
+        measured by). A builder keeping its late clocks needs them one by one.
+        """
+        if self.keep_late:
+            msg = "a builder that lists late clocks needs them one by one (add)"
+            raise ValueError(msg)
+        group = self._group(section, prestation, engagement, self.periods[period])
+        if group is None:
+            return
+        self.starts.add(start)
+        if stopped is not None:
+            outcome, count, elapsed = stopped
+            if outcome == Status.INVALID:
+                group.invalid += count
+            else:
+                if outcome == Status.MET:
+                    group.met += count
+                else:
+                    group.breached += count
+                group.elapsed.extend([elapsed] * count)
+        group.pending += pending
+        group.overdue += overdue
 
     def _group(
         self, section: str, prestation: str, engagement: int, period: Period
@@ -309,12 +353,31 @@ def empty_row(key: tuple[object, ...]) -> ReportRow:
     return ReportBuilder._row(key, _Group())
 
 
-def build_report(query: ReportQuery, clocks: Iterable[tuple[str, str, Clock]]) -> list[ReportRow]:
+@runtime_checkable
+class GroupedClocks(Protocol):
+    """Clocks that count themselves into a builder faster than one by one (from SQL)."""
+
+    def fold_into(self, builder: ReportBuilder) -> None:
+        """Count every clock into `builder`, as `builder.add` of each would."""
+
+
+def fold(
+    builder: ReportBuilder, clocks: Iterable[tuple[str, str, Clock]] | GroupedClocks
+) -> ReportBuilder:
+    """Count clocks into a builder: grouped when they can be and it keeps no late clocks."""
+    if isinstance(clocks, GroupedClocks) and not builder.keep_late:
+        clocks.fold_into(builder)
+    else:
+        for section, prestation, clock in clocks:  # type: ignore[union-attr]
+            builder.add(section, prestation, clock)
+    return builder
+
+
+def build_report(
+    query: ReportQuery, clocks: Iterable[tuple[str, str, Clock]] | GroupedClocks
+) -> list[ReportRow]:
     """Report rows of (section, prestation, clock) triples."""
-    builder = ReportBuilder(query)
-    for section, prestation, clock in clocks:
-        builder.add(section, prestation, clock)
-    return builder.rows()
+    return fold(ReportBuilder(query), clocks).rows()
 
 
 def _sort_key(row: ReportRow) -> tuple[object, ...]:

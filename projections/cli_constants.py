@@ -1,7 +1,7 @@
 """Words the parsers of the projections' commands show, cheap to import.
 
-The columns of `reaudit --compare --changes` are defined here (projections.comparison
-imports them); the at-risk help is a copy of what projections.worklist_text computes for
+The columns of `reaudit --compare --changes` and of `restatements` are defined here (their
+modules import them); the at-risk help is a copy of what projections.worklist_text computes for
 the built-in rule set, checked by tests/unit/test_lazy_imports.py: those modules load SQL
 and the report engine, which building the parser for `--help` must not import.
 """
@@ -22,6 +22,35 @@ CHANGE_COLUMNS: Final = (
     "elapsed_now",
     "stop_known_at",
     "stop_now",
+)
+#: The lines of `restatements` (CSV, JSON "restatements"): one per restated measure and
+#: differing fact, a public interface (docs/reports.md, "Restatements").
+RESTATEMENT_COLUMNS: Final = (
+    "dossier",
+    "section",
+    "prestation",
+    "engagement",
+    "status_before",
+    "status_after",
+    "elapsed_before",
+    "elapsed_after",
+    "fact",
+    "old",
+    "new",
+    "known_on",
+)
+#: The totals of `restatements` (CSV --totals, JSON "totals"): one per engagement and sector,
+#: then the engagement's own total (empty section).
+RESTATEMENT_TOTAL_COLUMNS: Final = (
+    "engagement",
+    "section",
+    "restated",
+    "measured_before",
+    "met_before",
+    "rate_before",
+    "measured_after",
+    "met_after",
+    "rate_after",
 )
 #: projections.worklist_text.at_risk_help of the built-in rule set (`worklist` has no --rules).
 AT_RISK_HELP: Final = (

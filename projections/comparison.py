@@ -19,30 +19,41 @@ from typing import Final
 from attrs import evolve, frozen
 
 from casetrack.application import DossierTracker
-from casetrack.clocks import Clock
 from casetrack.facts import Facts, sector_of
-from casetrack.measures import measure_clock
 from casetrack.report_words import NOT_STARTED, STATUS_WORDS
-from casetrack.reporting import (
-    FIGURES,
-    KEYS,
-    LABELS,
-    ReportQuery,
-    ReportRow,
-    build_report,
-    empty_row,
-)
-from casetrack.rules import Engagement
-from casetrack.status import OPEN, STOPPED
+from casetrack.reporting import KEYS, LABELS, ReportQuery, build_report
 from projections import cli_constants
+from projections.comparison_sides import (
+    FIGURE_COLUMNS,
+    SIDES,
+    ComparedRow,
+    elapsed_at,
+    in_period,
+    side_by_side,
+)
 from projections.reports import Triple, clocks_of
+
+# The side-by-side rules live in projections.comparison_sides (restatements share them);
+# the renderers import them from here, as they always have.
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_LABELS",
+    "COMPARE_KEYS",
+    "FIGURE_COLUMNS",
+    "SIDES",
+    "SIDE_LABELS",
+    "STATUS_LABELS",
+    "ComparedRow",
+    "Comparison",
+    "StatusChange",
+    "compare",
+    "figure_label",
+    "side_by_side",
+    "status_changes",
+]
 
 #: Grouping of the figures when --compare is given without --by.
 COMPARE_KEYS: Final = ("engagement", "section")
-#: The two sides, in column order: facts known at K, then everything known now.
-SIDES: Final = ("known_at", "now")
-#: (column, figure, side) of the side-by-side figures: every figure known at K, then now.
-FIGURE_COLUMNS: Final = tuple((f"{f}_{s}", f, s) for s in SIDES for f in FIGURES)
 #: Columns of the changed measures (CSV --changes, JSON "changes"), a public interface,
 #: defined where the parser reads them without loading this module.
 CHANGE_COLUMNS: Final = cli_constants.CHANGE_COLUMNS
@@ -69,25 +80,6 @@ STATUS_LABELS.update(STATUS_WORDS)
 def figure_label(figure: str, side: str) -> str:
     """French header of one side of a figure: "Mesurés (K)", "Taux (maintenant)"."""
     return f"{LABELS[figure]} ({SIDE_LABELS[side]})"
-
-
-@frozen
-class ComparedRow:
-    """One group of the figures on both sides (a group absent on a side counts zero there)."""
-
-    known_at: ReportRow
-    now: ReportRow
-
-    def side(self, side: str) -> ReportRow:
-        """The row of one side, "known_at" or "now"."""
-        return self.known_at if side == "known_at" else self.now
-
-    def record(self, keys: tuple[str, ...]) -> dict[str, object]:
-        """Typed values by column: the kept keys, then each figure of each side."""
-        found: dict[str, object] = {k: getattr(self.known_at, k) for k in keys}
-        for column, figure, side in FIGURE_COLUMNS:
-            found[column] = getattr(self.side(side), figure)
-        return found
 
 
 @frozen
@@ -149,20 +141,6 @@ def compare(tracker: DossierTracker, query: ReportQuery, known_at: date) -> Comp
     return Comparison(query, known_at, now_as_of, side_by_side(before, after), tuple(changes))
 
 
-def side_by_side(before: list[ReportRow], after: list[ReportRow]) -> tuple[ComparedRow, ...]:
-    """Pair the rows of both sides by their keys, in the report's order."""
-    sides: dict[tuple[object, ...], dict[str, ReportRow]] = {}
-    for side, rows in zip(SIDES, (before, after), strict=True):
-        for row in rows:
-            sides.setdefault(_key(row), {})[side] = row
-    paired = []
-    for key in sorted(sides, key=_order):
-        found = sides[key]
-        empty = empty_row(key)
-        paired.append(ComparedRow(found.get("known_at", empty), found.get("now", empty)))
-    return tuple(paired)
-
-
 def status_changes(
     tracker: DossierTracker,
     query: ReportQuery,
@@ -193,7 +171,8 @@ def status_changes(
             then_state = then_clock.state_at(then_day) if then_clock else None
             now_state = now_clock.state_at(now_day)
             if then_state == now_state or not (
-                _counted(query, then_clock, then_state) or _counted(query, now_clock, now_state)
+                in_period(query.start, query.end, then_clock, then_state)
+                or in_period(query.start, query.end, now_clock, now_state)
             ):
                 continue
             changes.append(
@@ -204,8 +183,8 @@ def status_changes(
                     engagement.number,
                     then_state,
                     now_state,
-                    _elapsed(tracker, engagement, earlier_facts, then_clock, then_day),
-                    _elapsed(tracker, engagement, facts, now_clock, now_day),
+                    elapsed_at(tracker.calendar, engagement, earlier_facts, then_clock, then_day),
+                    elapsed_at(tracker.calendar, engagement, facts, now_clock, now_day),
                     then_clock.stop if then_clock else None,
                     now_clock.stop,
                 )
@@ -219,34 +198,3 @@ def _wanted(query: ReportQuery, facts: Facts) -> bool:
         return False
     wanted = query.section
     return wanted is None or wanted in (facts.section, sector_of(facts.section, query.end))
-
-
-def _counted(query: ReportQuery, clock: Clock | None, state: str | None) -> bool:
-    # In the period on this side: stopped inside it, or open on the side's evaluation day.
-    if clock is None or state is None:
-        return False
-    if state in STOPPED:
-        return clock.stop is not None and query.start <= clock.stop <= query.end
-    return state in OPEN
-
-
-def _elapsed(
-    tracker: DossierTracker,
-    engagement: Engagement,
-    facts: Facts | None,
-    clock: Clock | None,
-    day: date,
-) -> int | None:
-    if facts is None or clock is None:
-        return None
-    found = measure_clock(clock, engagement, tracker.calendar.for_section(facts.section), day)
-    return None if found is None else found.elapsed
-
-
-def _key(row: ReportRow) -> tuple[object, ...]:
-    return tuple(getattr(row, k) for k in KEYS)
-
-
-def _order(key: tuple[object, ...]) -> tuple[object, ...]:
-    # The report's order; a dropped key is None in every row, so "" sorts them alike.
-    return tuple("" if value is None else value for value in key)

@@ -30,6 +30,7 @@ from casetrack.report_words import (
     limit_text,
     merged_note,
     placement_note,
+    versions_words,
 )
 from casetrack.reporting import KEYS, LABELS, ReportQuery, ReportRow
 from casetrack.rules import Engagement
@@ -127,7 +128,7 @@ def _metadata(report: HumanReport) -> str:
     if report.known_at is not None:
         facts.append(("Faits connus au", french_date(report.known_at)))
     facts += [
-        ("Référentiel", f"{rules.id} — {rules.title}"),
+        ("Référentiel", f"{versions_words(rules, report.versions_used)} — {rules.title}"),
         ("Regroupement", grouping_words(query)),
         ("Filtres", filters(query)),
     ]

@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Final
 
-from casetrack.report_words import french_percent
+from casetrack.report_words import french_percent, versions_words
 from casetrack.reporting import FIGURES, LABELS
 from casetrack.rules import RuleSet
 from projections.comparison import (
@@ -57,14 +57,16 @@ def render_comparison_html(comparison: Comparison, rule_set: RuleSet) -> str:
 
 
 def _metadata(comparison: Comparison, rule_set: RuleSet) -> str:
-    query = comparison.query
+    query, every = comparison.query, rule_set.all_versions
     return definition_list(
         [
             ("Période", f"du {french_date(query.start)} au {french_date(query.end)}"),
             ("K : faits connus au", french_date(comparison.known_at)),
             ("K : situation au", french_date(query.as_of)),
             ("Maintenant : faits connus au", french_date(comparison.now_as_of)),
-            ("Référentiel", f"{rule_set.id} — {rule_set.title}"),
+            # Every version of the file, with the start dates it measures (a one-version
+            # rule set: its id), since both sides may count clocks of any of them.
+            ("Référentiel", f"{versions_words(rule_set, every)} — {rule_set.title}"),
             ("Regroupement", grouping(query)),
             ("Filtres", filters(query)),
         ]

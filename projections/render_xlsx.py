@@ -23,6 +23,7 @@ from casetrack.report_words import (
     limit_text,
     merged_note,
     placement_note,
+    versions_words,
 )
 from casetrack.reporting import ReportQuery
 from projections.render_xlsx_cells import (
@@ -87,7 +88,7 @@ def _fill_summary(sheet: Worksheet, report: HumanReport) -> None:
         ("Regroupement", grouping_words(query)),
         *([("Note", note)] if (note := merged_note(report.asked)) else []),
         ("Période", PERIOD_NAMES[query.period] if "period" in query.by else "toute la plage"),
-        ("Référentiel", rule_set.id),
+        ("Référentiel", versions_words(rule_set, report.versions_used)),
         ("Intitulé du référentiel", rule_set.title),
         ("En vigueur depuis", rule_set.effective_from),
         ("Filtre engagement", query.engagement if query.engagement is not None else "tous"),

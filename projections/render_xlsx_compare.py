@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from casetrack.report_words import versions_words
 from casetrack.reporting import KEYS, LABELS
 from casetrack.rules import RuleSet
 from projections.comparison import (
@@ -78,7 +79,7 @@ def _fill_summary(sheet: Worksheet, comparison: Comparison, rule_set: RuleSet) -
         ("Maintenant : faits connus au", comparison.now_as_of),
         ("Regroupement", ", ".join(LABELS[k].lower() for k in KEYS if k in query.by) or "aucun"),
         ("Période", PERIOD_NAMES[query.period] if "period" in query.by else "toute la plage"),
-        ("Référentiel", rule_set.id),
+        ("Référentiel", versions_words(rule_set, rule_set.all_versions)),
         ("Intitulé du référentiel", rule_set.title),
         ("Filtre engagement", query.engagement if query.engagement is not None else "tous"),
         ("Filtre secteur", query.section or "tous"),

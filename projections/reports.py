@@ -15,7 +15,7 @@ from casetrack.console import note, output_stream, say
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts
 from casetrack.output import write_rows
-from casetrack.report_summary import Triple, human_report
+from casetrack.report_summary import Triple, engagement_totals, human_report
 from casetrack.report_text import cell_text, write_blocks
 from casetrack.report_words import (
     french_date,
@@ -23,10 +23,11 @@ from casetrack.report_words import (
     merged_note,
     placement_note,
     report_title,
+    versions_words,
 )
-from casetrack.reporting import ReportQuery, ReportRow, build_report
+from casetrack.reporting import ReportBuilder, ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
-from projections.source import ClockRow, event_store_rows, read_clocks
+from projections.source import ClockRow, StoredRows, event_store_rows, read_clocks
 
 __all__ = [
     "ClockList",
@@ -56,8 +57,52 @@ class ClockList(list[Triple]):
 
     def numbered(self) -> Iterator[ClockRow]:
         """The (dossier, section, prestation, clock) rows again."""
-        for number, (section, prestation, clock) in zip(self.numbers, self, strict=True):
+        return self.numbered_rows()
+
+    def numbered_rows(self) -> Iterator[ClockRow]:
+        """`numbered`, for a list already filled."""
+        for number, (section, prestation, clock) in zip(
+            self.numbers, list.__iter__(self), strict=True
+        ):
             yield number, section, prestation, clock
+
+
+class StoredClocks(ClockList):
+    """The triples of the read models' clock rows, split from them on first use; a report
+    builder has them grouped by the database instead (`fold_into`)."""
+
+    def __init__(self, rows: StoredRows) -> None:
+        super().__init__()
+        self.rows = rows
+        self._split = False
+
+    def _ready(self) -> StoredClocks:
+        if not self._split:
+            self._split = True
+            for number, section, prestation, clock in self.rows:
+                self.append((section, prestation, clock))
+                self.numbers.append(number)
+        return self
+
+    def __iter__(self) -> Iterator[Triple]:
+        return list.__iter__(self._ready())
+
+    def __len__(self) -> int:
+        return list.__len__(self._ready())
+
+    def __getitem__(self, index: Any) -> Any:
+        return list.__getitem__(self._ready(), index)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def numbered(self) -> Iterator[ClockRow]:
+        """The (dossier, section, prestation, clock) rows again."""
+        return self._ready().numbered_rows()
+
+    def fold_into(self, builder: ReportBuilder) -> None:
+        """Count the clocks into a report builder, grouped by the database."""
+        self.rows.fold_into(builder)
 
 
 def clock_source(
@@ -77,6 +122,8 @@ def clock_source(
     )
     if found.note:
         note(found.note)
+    if isinstance(found.rows, StoredRows):
+        return StoredClocks(found.rows), found.origin
     return ClockList(found.rows), found.origin
 
 
@@ -137,6 +184,9 @@ def emit_report(
     fmt = args.format
     if fmt in ("csv", "json"):
         _write_machine(args.output, fmt, query, rows)
+        if tracker.rule_set.versions:
+            # The columns are a fixed interface: the versions used go to stderr.
+            note(versions_note(tracker.rule_set, engagement_totals(query, triples).starts))
         return
     if fmt != "table" and not args.output:
         msg = f"--format {fmt} writes a file: give --output PATH"
@@ -153,6 +203,7 @@ def emit_report(
             if source != "read models":
                 out.write("Calculé depuis l'historique des événements\n")
             out.write(f"Regroupement : {grouping_words(report.query)}\n")
+            out.write(f"Référentiel : {versions_words(report.rule_set, report.versions_used)}\n")
             write_blocks(report.blocks, out)
             out.write(f"\n{placement_note(report.query, french_date(query.as_of))}\n")
         return
@@ -170,6 +221,26 @@ def emit_report(
         write_html(path, page)
     if not args.quiet:
         say(f"report written to {path}")
+
+
+def versions_note(rule_set: RuleSet, starts: Iterable[date]) -> str:
+    """The rule-set versions that measured a CSV or JSON report, with their codes."""
+    every = rule_set.all_versions
+    used = rule_set.versions_used(starts)
+    if not used:
+        return f"rule set {rule_set.id}: no clock counted, so no version used"
+    spans = []
+    for version in used:
+        index = every.index(version)
+        following = every[index + 1].effective_from if index + 1 < len(every) else None
+        if index == 0:
+            span = "all clocks" if following is None else f"clocks started before {following}"
+        elif following is None:
+            span = f"clocks started on or after {version.effective_from}"
+        else:
+            span = f"clocks started from {version.effective_from} to before {following}"
+        spans.append(f"{version.id} ({span})")
+    return f"rule set {rule_set.id}, versions used: {', '.join(spans)}"
 
 
 def _write_machine(

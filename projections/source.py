@@ -12,20 +12,81 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Any
 
 from attrs import frozen
 
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from casetrack.clocks import Clock, clock_of
 from casetrack.facts import Facts
+from casetrack.reporting import ReportBuilder
 from casetrack.rules import RuleSet
 from projections import queries
+from projections.report_cells import fold_cells
 from projections.runner import ModelState, ReadModels
 
 #: (dossier number, section, prestation, clock), by dossier then engagement.
 ClockRow = tuple[str, str, str, Clock]
 
 REBUILD_HINT = "run `casetrack project` (a writing job) to bring them in line"
+
+
+class StoredRows(list[ClockRow]):
+    """The clock rows of the read models, read on first use.
+
+    A report's figures do not need them one by one: `fold_into` has the database group
+    them (projections.report_cells), which at a year's size is what keeps a report fast.
+    """
+
+    def __init__(
+        self,
+        tracker: DossierTracker,
+        *,
+        known_at: date | None,
+        engagement: int | None,
+        prestation: str | None,
+        applicable_only: bool,
+    ) -> None:
+        super().__init__()
+        self.url = tracker.database.url
+        self.known_at = known_at
+        self.filters = (engagement, prestation, applicable_only)
+        self.version_starts = [v.effective_from for v in tracker.rule_set.all_versions[1:]]
+        self._loaded = False
+
+    def load(self) -> StoredRows:
+        """Read the rows, once."""
+        if not self._loaded:
+            self._loaded = True
+            engagement, prestation, applicable_only = self.filters
+            self.extend(
+                queries.clocks(
+                    self.url,
+                    engagement=engagement,
+                    prestation=prestation,
+                    applicable_only=applicable_only,
+                    known_at=self.known_at,
+                )
+            )
+        return self
+
+    def __iter__(self) -> Iterator[ClockRow]:
+        return list.__iter__(self.load())
+
+    def __len__(self) -> int:
+        return list.__len__(self.load())
+
+    def __getitem__(self, index: Any) -> Any:
+        return list.__getitem__(self.load(), index)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def fold_into(self, builder: ReportBuilder) -> None:
+        """Count the clocks into a report builder, grouped by the database."""
+        with engine_for(self.url).connect() as conn:
+            fold_cells(conn, builder, self.known_at, self.version_starts)
 
 
 @frozen
@@ -62,13 +123,12 @@ def read_clocks(
         return ClockSource(
             _filtered(rows, engagement, prestation, applicable_only), "event store", why
         )
-    found = list(
-        queries.clocks(
-            tracker.database.url,
-            engagement=engagement,
-            prestation=prestation,
-            applicable_only=applicable_only,
-        )
+    found = StoredRows(
+        tracker,
+        known_at=None,
+        engagement=engagement,
+        prestation=prestation,
+        applicable_only=applicable_only,
     )
     return ClockSource(found, "read models", _lag(state))
 
@@ -90,14 +150,12 @@ def _clocks_known_at(
         origin = f"event store, facts known at {day}"
         why = None if custom_rules else _replayed(state)
         return ClockSource(_filtered(rows, engagement, prestation, applicable_only), origin, why)
-    found = list(
-        queries.clocks(
-            tracker.database.url,
-            engagement=engagement,
-            prestation=prestation,
-            applicable_only=applicable_only,
-            known_at=known_at,
-        )
+    found = StoredRows(
+        tracker,
+        known_at=known_at,
+        engagement=engagement,
+        prestation=prestation,
+        applicable_only=applicable_only,
     )
     return ClockSource(found, f"read models, facts known at {day}", _lag(state))
 

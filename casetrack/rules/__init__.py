@@ -2,79 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
-
-from attrs import frozen
+from typing import Any, Final, TypeVar
 
 from casetrack.errors import RuleSetError
 from casetrack.facts import FACT_NAMES, OUTCOMES
+from casetrack.rules.model import UNITS, Engagement, RuleSet, Unit, Version
+from casetrack.rules.versions import VERSIONS_HELP, combine
 
 _T = TypeVar("_T")
-Unit = Literal["working_days", "calendar_days"]
-UNITS: Final = ("working_days", "calendar_days")
 DEFAULT_RULE_SET: Final = "CASVP-2014-05"
-
-
-@frozen
-class Engagement:
-    """One delay commitment: a clock between two facts, with a limit."""
-
-    number: int
-    label: str
-    start: tuple[str, ...]
-    stop: tuple[str, ...]
-    limit: int
-    unit: Unit
-    prestations: frozenset[str]
-    roll_due_forward: bool = False
-    not_applicable_without_stop_once: tuple[str, ...] = ()
-    not_applicable_after_outcome: frozenset[str] = frozenset()
-
-    @property
-    def unit_label(self) -> str:
-        """French label of the unit, for reports."""
-        return "jours ouvrés" if self.unit == "working_days" else "jours calendaires"
-
-
-@frozen
-class RuleSet:
-    """A version of the référentiel: its engagements and the date it takes effect."""
-
-    id: str
-    title: str
-    effective_from: date
-    engagements: tuple[Engagement, ...]
-
-    def engagement(self, number: int) -> Engagement:
-        """Return the engagement with this number."""
-        for engagement in self.engagements:
-            if engagement.number == number:
-                return engagement
-        known = ", ".join(str(e.number) for e in self.engagements)
-        msg = f"rule set {self.id} has no engagement {number} (it has {known})"
-        raise RuleSetError(msg)
-
-    @property
-    def fingerprint(self) -> str:
-        """A digest of the rules, the same in every process (sets are sorted)."""
-        parts = [self.id, self.effective_from.isoformat()]
-        for e in self.ordered:
-            parts.append(
-                f"{e.number}|{e.start}|{e.stop}|{e.limit}|{e.unit}|{sorted(e.prestations)}|"
-                f"{e.roll_due_forward}|{e.not_applicable_without_stop_once}|"
-                f"{sorted(e.not_applicable_after_outcome)}"
-            )
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-    @property
-    def ordered(self) -> tuple[Engagement, ...]:
-        """Engagements in the order reports list them (17, 18, 19)."""
-        return tuple(sorted(self.engagements, key=lambda e: e.number))
+__all__ = [
+    "DEFAULT_RULE_SET",
+    "UNITS",
+    "Engagement",
+    "RuleSet",
+    "Unit",
+    "Version",
+    "default_rule_set",
+    "load_rule_set",
+    "parse_rule_set",
+]
 
 
 def load_rule_set(path: Path) -> RuleSet:
@@ -94,30 +45,68 @@ def default_rule_set() -> RuleSet:
 
 
 def parse_rule_set(data: dict[str, Any], *, source: str) -> RuleSet:
-    """Build a rule set from parsed TOML, checking every field."""
+    """Build a rule set from parsed TOML, checking every field.
+
+    A file with `[[versions]]` holds several versions of the référentiel, each with its
+    `effective_from`; any other file is one version (docs/measures.md, "Rule-set versions").
+    """
+    if "versions" not in data:
+        one = _version(data, source, "rule set", _FORMAT_HELP)
+        return RuleSet(one.id, one.title, one.effective_from, one.engagements)
+    unknown = sorted(set(data) - _FILE_KEYS)
+    if unknown:
+        msg = (
+            f"{source}: keys {unknown} cannot sit beside [[versions]]: in a file with "
+            f"versions, each [[versions]] table has its own id, title, effective_from, "
+            f"roll_due_forward and [[versions.engagements]]; {VERSIONS_HELP}"
+        )
+        raise RuleSetError(msg)
+    items = data["versions"]
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        msg = f"{source}: versions must be one or more [[versions]] tables; {VERSIONS_HELP}"
+        raise RuleSetError(msg)
+    if not isinstance(data.get("id"), str):
+        msg = f"{source}: a file with [[versions]] needs a top-level id (text); {VERSIONS_HELP}"
+        raise RuleSetError(msg)
+    title = data.get("title", data["id"])
+    if not isinstance(title, str):
+        msg = f"{source}: title must be str, not {title!r}; {VERSIONS_HELP}"
+        raise RuleSetError(msg)
+    versions = [
+        _version(item, f"{source}: version {n}", "version", VERSIONS_HELP)
+        for n, item in enumerate(items, start=1)
+    ]
+    return combine(versions, id=data["id"], title=title, source=source)
+
+
+def _version(table: dict[str, Any], where: str, kind: str, help_text: str) -> Version:
+    """One version: a single-version file, or one [[versions]] table."""
     try:
-        _known_keys(data, _RULE_SET_KEYS, "rule set")
-        roll = _typed(data.get("roll_due_forward", False), bool, "roll_due_forward")
-        engagements = tuple(_engagement(item, roll) for item in data["engagements"])
-        rule_set = RuleSet(
-            id=_typed(data["id"], str, "id"),
-            title=_typed(data.get("title", data["id"]), str, "title"),
-            effective_from=_typed(data["effective_from"], date, "effective_from"),
+        _known_keys(table, _RULE_SET_KEYS, kind)
+        version_id = _typed(table["id"], str, "id")
+        roll = _typed(table.get("roll_due_forward", False), bool, "roll_due_forward")
+        engagements = tuple(_engagement(item, roll, version_id) for item in table["engagements"])
+        version = Version(
+            id=version_id,
+            title=_typed(table.get("title", version_id), str, "title"),
+            effective_from=_day(table["effective_from"]),
             engagements=engagements,
         )
     except KeyError as exc:
-        msg = f"{source}: missing key {exc}; see casetrack/rules/casvp-2014-05.toml"
+        msg = f"{where}: missing key {exc}; {help_text}"
         raise RuleSetError(msg) from exc
     except (TypeError, ValueError) as exc:
-        msg = f"{source}: {exc}; see casetrack/rules/casvp-2014-05.toml"
+        msg = f"{where}: {exc}; {help_text}"
         raise RuleSetError(msg) from exc
     numbers = [e.number for e in engagements]
     if len(set(numbers)) != len(numbers):
-        msg = f"{source}: engagement numbers repeat ({numbers})"
+        msg = f"{where}: engagement numbers repeat ({numbers})"
         raise RuleSetError(msg)
-    return rule_set
+    return version
 
 
+_FORMAT_HELP: Final = "see casetrack/rules/casvp-2014-05.toml"
+_FILE_KEYS: Final = frozenset({"id", "title", "versions"})
 _RULE_SET_KEYS: Final = frozenset(
     {"id", "title", "effective_from", "roll_due_forward", "engagements"}
 )
@@ -145,7 +134,7 @@ def _known_keys(table: dict[str, Any], allowed: frozenset[str], where: str) -> N
         raise ValueError(msg)
 
 
-def _engagement(item: dict[str, Any], roll_default: bool) -> Engagement:
+def _engagement(item: dict[str, Any], roll_default: bool, version: str) -> Engagement:
     number = _typed(item["number"], int, "number")
     _known_keys(item, _ENGAGEMENT_KEYS, f"engagement {number}")
     unit = item["unit"]
@@ -182,6 +171,7 @@ def _engagement(item: dict[str, Any], roll_default: bool) -> Engagement:
         roll_due_forward=_typed(item.get("roll_due_forward", roll_default), bool, "roll"),
         not_applicable_without_stop_once=facts["not_applicable_without_stop_once"],
         not_applicable_after_outcome=outcomes,
+        version=version,
     )
 
 
@@ -199,6 +189,14 @@ def _facts(names: list[Any], where: str) -> list[str]:
         msg = f"{where}: unknown facts {unknown}; known facts are {sorted(FACT_NAMES)}"
         raise ValueError(msg)
     return list(names)
+
+
+def _day(value: Any) -> date:
+    # A TOML date-time is a `datetime`, a `date` subclass: versions compare by day only.
+    if isinstance(value, datetime):
+        msg = f"effective_from must be a date such as 2024-01-01, not {value.isoformat()}"
+        raise TypeError(msg)
+    return _typed(value, date, "effective_from")
 
 
 def _typed(value: Any, kind: type[_T], key: str) -> _T:

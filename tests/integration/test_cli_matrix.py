@@ -241,6 +241,29 @@ def test_latency_writes_every_format(cli_store: Store, tmp_path: Path, fmt: str)
         assert "<table" in written(cli_store, tmp_path / "l.html", *argv).read_text("utf-8")
 
 
+# -- restatements ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_restatements_writes_every_format(cli_store: Store, tmp_path: Path, fmt: str) -> None:
+    totals = tmp_path / "totals.csv"
+    done = ok(cli_store, "restatements", *QUARTER, "--format", fmt, "--totals", str(totals))
+    totals_text = totals.read_text(encoding="utf-8")
+    assert csv_header(totals_text)[:3] == ["engagement", "section", "restated"]
+    if fmt == "csv":  # README: the lines' columns
+        records = csv_records(done.out)
+        assert records, "nothing restated between 2025-04-04 and now"
+        assert list(records[0]) == readme.table_columns("restatements")
+    elif fmt == "json":
+        found = json.loads(done.out)
+        assert set(found) == {"restatements", "totals"}
+        assert found["restatements"]
+        assert len(found["totals"]) == len(csv_records(totals_text))
+    else:
+        assert done.out.startswith("Retraitements du 01/01/2025 au 31/03/2025")
+        assert "Mesures retraitées" in done.out
+
+
 # -- per-dossier commands ----------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
-"""Reads never write: report, worklist, measures, dossier, sample, reaudit, latency, quarantine
-and export leave every file of the store as they found it, work on a write-protected SQLite
-file and under a PostgreSQL role that may only SELECT, never create a store, and answer from
-the event store (saying so) when the read models were computed with other settings.
+"""Reads never write: report, worklist, measures, dossier, sample, reaudit, latency,
+restatements, quarantine and export leave every file of the store as they found it, work on
+a write-protected SQLite file and under a PostgreSQL role that may only SELECT, never create
+a store, and answer from the event store (saying so) when the read models were computed with
+other settings.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ READS = (
     ("dossier", "2025-13-000002"),
     ("sample", "--from", "2025-01-01", "--to", "2025-06-30", "--per-section", "2", "--seed", "7"),
     ("reaudit", "--from", "2025-01-01", "--to", "2025-03-31", "--known-at", "2025-04-04"),
+    ("restatements", "--from", "2025-01-01", "--to", "2025-03-31", "--known-at", "2025-04-04"),
     ("latency", "--from", "2025-01-01", "--to", "2025-06-30", "--format", "csv"),
     ("quarantine", "--format", "csv"),
     ("export", "eventlog", "--format", "xes"),

@@ -48,6 +48,8 @@ HEAVY = (
     "projections.reports",
     "projections.render_html",
     "projections.render_xlsx",
+    "projections.restatement_handlers",
+    "projections.restatement_diff",
 )
 
 #: Runs the real entry point with the arguments given; prints its exit code and the modules
@@ -98,6 +100,7 @@ def heavy_among(loaded: list[str]) -> list[str]:
         (("report", "--help"), 0),
         (("ingest", "piaf", "--help"), 0),
         (("reaudit", "--help"), 0),
+        (("restatements", "--help"), 0),
         (("latency", "--help"), 0),
         (("latency", "--from", "2025-01-01", "--to", "2025-03-31", "--by", "nope"), 2),
         (("report",), 2),  # refused: --from and --to are required
