@@ -162,6 +162,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         baselines.raw_select(ctx)
         baselines.plain_projection(ctx)
         workloads.report_queries(ctx)
+        workloads.known_at_reports(ctx)
         if args.backend == "sqlite":
             workloads.audit_commands(ctx)
         else:

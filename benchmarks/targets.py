@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from attrs import evolve
+
 from benchmarks import history, user_path
 from benchmarks.child import ingest_files, new_ingestor, run_child
 from benchmarks.profiling import profile_call
@@ -15,6 +17,7 @@ from benchmarks.workloads import (
     Context,
     command,
     copy_sqlite,
+    known_at_dates,
     reaudit_args,
     weekly_files,
     year_query,
@@ -28,6 +31,9 @@ REBUILD_RATE: Final = 85_000
 CATCH_UP_RATE: Final = 40_000
 REPORT_SECONDS: Final = 0.200
 REAUDIT_SECONDS: Final = 30.0
+#: Issue 13: `reaudit --compare` of a year, and a report as known at K against known now.
+COMPARE_SECONDS: Final = 2.0
+KNOWN_AT_RATIO: Final = 1.5
 PEAK_RSS_MIB: Final = 300.0
 
 
@@ -39,6 +45,13 @@ def _per_event_ratio(m: Measurement | None, base: Measurement | None) -> float |
     """How many times the baseline's time per event a workload takes."""
     mine, theirs = _rate(m), _rate(base)
     return None if not mine or not theirs else theirs / mine
+
+
+def _median_ratio(m: Measurement | None, base: Measurement | None) -> float | None:
+    """How many times the baseline's median time a workload's median takes."""
+    if m is None or base is None or not m.seconds or not base.seconds or base.median <= 0:
+        return None
+    return m.median / base.median
 
 
 def _at_least(label: str, m: Measurement | None, floor: float, key: str) -> Target:
@@ -90,6 +103,19 @@ def evaluate(report: Report) -> None:
         ),
         _seconds("yearly report ≤ 200 ms", get("e.year"), REPORT_SECONDS, "e.year"),
         _seconds("re-audit of a year ≤ 30 s", get("f"), REAUDIT_SECONDS, "f"),
+        _seconds("reaudit --compare of a year ≤ 2 s", get("f"), COMPARE_SECONDS, "f"),
+        _seconds(
+            "report by engagement and sector as known now ≤ 200 ms",
+            get("m.now"),
+            REPORT_SECONDS,
+            "m",
+        ),
+        _times(
+            "the same report as known at a past K ≤ 1.5× as known now",
+            _median_ratio(get("m.past"), get("m.now")),
+            KNOWN_AT_RATIO,
+            "m",
+        ),
         Target(
             "memory: ingest peak RSS < 300 MB at any size",
             "n/a" if peak is None else f"max {peak:,.0f} MiB over {len(peaks)} ingestions",
@@ -110,6 +136,7 @@ def profile_misses(ctx: Context) -> None:
         "d": _profile_catch_up,
         "e.year": _profile_report,
         "f": _profile_reaudit,
+        "m": _profile_known_at_report,
         "i": _profile_cli_first_load,
         "j": _profile_files_to_report,
     }
@@ -183,6 +210,12 @@ def _profile_report(ctx: Context) -> str:
     tracker.close()
     assert as_of is not None
     return profile_call(queries.report, ctx.weekly_url, year_query(ctx, as_of))
+
+
+def _profile_known_at_report(ctx: Context) -> str:
+    known_at = known_at_dates(ctx)[0]
+    query = evolve(year_query(ctx, known_at), by=("engagement", "section"))
+    return profile_call(queries.report, ctx.weekly_url, query, known_at)
 
 
 def _profile_reaudit(ctx: Context) -> str:

@@ -271,6 +271,51 @@ def report_queries(ctx: Context) -> list[Measurement]:
     return found
 
 
+def known_at_dates(ctx: Context) -> list[date]:
+    """The weekly extraction dates nearest the end of each quarter: past Ks to re-audit at."""
+    ends = [date(ctx.data.year, month, 28) for month in (3, 6, 9, 12)]
+    return [min(ctx.data.dates, key=lambda d, end=end: abs((d - end).days)) for end in ends]
+
+
+def known_at_reports(ctx: Context) -> tuple[Measurement, Measurement]:
+    """m. The year by engagement and sector as known now, and as known at past dates.
+
+    `queries.report`, in process, as `report --by engagement,section` and `reaudit` read
+    it: the known-now report from `measure`, each past one from `measure_version` as known
+    at K and evaluated at K. Runs interleave the two, so a noisy machine slows both.
+    """
+    url = ctx.weekly_url
+    tracker = DossierTracker(url)
+    as_of = tracker.default_as_of()
+    assert as_of is not None
+    tracker.close()
+    query = evolve(year_query(ctx, as_of), by=("engagement", "section"))
+    pasts = known_at_dates(ctx)
+    now = ctx.report.add(
+        Measurement(
+            "m.now", "m. report of the year by engagement and sector, as known now", rows_rate=False
+        )
+    )
+    past = ctx.report.add(
+        Measurement(
+            "m.past",
+            "m. the same report as known at a past K (median over the Ks and runs)",
+            rows_rate=False,
+            note="K: " + ", ".join(d.isoformat() for d in pasts),
+        )
+    )
+    with step("m. reports as known now and at past dates"):
+        for _ in range(ctx.runs):
+            seconds, rows = timed(queries.report, url, query)
+            now.seconds.append(seconds)
+            now.rows = len(rows)
+            for known_at in pasts:
+                seconds, rows = timed(queries.report, url, evolve(query, as_of=known_at), known_at)
+                past.seconds.append(seconds)
+                past.rows = len(rows)
+    return now, past
+
+
 def mid_year_date(ctx: Context) -> date:
     """The weekly extraction date nearest 30 June."""
     middle = date(ctx.data.year, 6, 30)

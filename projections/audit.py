@@ -26,7 +26,8 @@ def register(commands: Any) -> None:
         help="a past period's report as known at a date",
         description=(
             "The report of --from..--to with only the facts known at K (--known-at), read "
-            "from the event store alone (the store is never written). With --compare, the "
+            "from the read models' versions when they hold every event, else from the event "
+            "store (the store is never written). With --compare, the "
             "figures known at K beside those known now (grouped by engagement,section unless "
             "--by is given) and the measures whose status changed: a second table (table), "
             "'changes' (json), a section (html), a sheet (xlsx); a CSV holds one table, so "

@@ -18,12 +18,11 @@ from casetrack.errors import InputRefused
 from casetrack.facts import Facts, sector_of
 from casetrack.history import one_line
 from casetrack.output import write_rows
-from casetrack.reporting import build_report
 from casetrack.status import Status
 from projections.commands import build_query, default_by
 from projections.comparison import COMPARE_KEYS, compare
 from projections.comparison_output import check_paths, write_comparison
-from projections.reports import emit_report, event_store_clocks
+from projections.reports import emit_report, report_rows
 from projections.sample_text import (
     SAMPLE_COLUMNS,
     Part,
@@ -35,7 +34,7 @@ from projections.sample_text import (
 
 
 def cmd_reaudit(args: argparse.Namespace, ctx: CommandContext) -> int:
-    """Report with facts known at K, computed from the event store only."""
+    """Report with facts known at K: from the read models' versions, else the event store."""
     check_paths(args)
     if args.by is None:
         # Side by side, the figures known at K and now read best by engagement and sector.
@@ -43,12 +42,14 @@ def cmd_reaudit(args: argparse.Namespace, ctx: CommandContext) -> int:
     tracker = ctx.tracker()
     known_at: date = args.known_at
     query = build_query(args, args.as_of or known_at, tracker.rule_set)
+    custom_rules = bool(getattr(args, "rules", None))
     if args.compare:
-        write_comparison(args, compare(tracker, query, known_at), tracker.rule_set)
+        comparison = compare(tracker, query, known_at, custom_rules=custom_rules)
+        write_comparison(args, comparison, tracker.rule_set)
         return 0
-    then = event_store_clocks(tracker, tracker.rule_set, known_at)
-    rows = build_report(query, then)
-    emit_report(args, tracker, query, rows, then, f"event store, facts known at {known_at}")
+    # The read models' versions when they can answer, else a replay of the event store.
+    rows, then, source = report_rows(tracker, query, known_at, custom_rules=custom_rules)
+    emit_report(args, tracker, query, rows, then, source)
     return 0
 
 

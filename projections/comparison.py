@@ -31,7 +31,8 @@ from projections.comparison_sides import (
     in_period,
     side_by_side,
 )
-from projections.reports import Triple, clocks_of
+from projections.reports import ClockList, Triple, clocks_of
+from projections.source import stored_sides
 
 # The side-by-side rules live in projections.comparison_sides (restatements share them);
 # the renderers import them from here, as they always have.
@@ -128,13 +129,24 @@ class Comparison:
         return len({c.dossier for c in self.changes})
 
 
-def compare(tracker: DossierTracker, query: ReportQuery, known_at: date) -> Comparison:
-    """The comparison of `query` (its `as_of` evaluates the side known at K) with now."""
+def compare(
+    tracker: DossierTracker, query: ReportQuery, known_at: date, *, custom_rules: bool = False
+) -> Comparison:
+    """The comparison of `query` (its `as_of` evaluates the side known at K) with now.
+
+    Both sides come from the read models' versions when they hold every stored event and
+    were computed with this rule set (not `--rules`); otherwise from one read of the event
+    store, which folds both: facts known at K, and known now.
+    """
     now_as_of = tracker.default_as_of() or query.as_of
-    # One read of the event store folds both sides: facts known at K, and known now.
-    then_facts, now_facts = tracker.all_facts_at(known_at, None)
-    then = clocks_of(tracker, tracker.rule_set, then_facts)
-    now = clocks_of(tracker, tracker.rule_set, now_facts)
+    stored = None if custom_rules else stored_sides(tracker, known_at)
+    if stored is not None:
+        then_facts, then_rows, now_facts, now_rows = stored
+        then, now = ClockList(then_rows), ClockList(now_rows)
+    else:
+        then_facts, now_facts = tracker.all_facts_at(known_at, None)
+        then = clocks_of(tracker, tracker.rule_set, then_facts)
+        now = clocks_of(tracker, tracker.rule_set, now_facts)
     before = build_report(query, then)
     after = build_report(evolve(query, as_of=now_as_of), now)
     changes = status_changes(tracker, query, now_as_of, (then_facts, then), (now_facts, now))

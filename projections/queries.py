@@ -18,8 +18,9 @@ from casetrack.calendar import WorkingCalendar
 from casetrack.clocks import Clock
 from casetrack.facts import Facts, sector_of
 from casetrack.measures import Measure, Status, measure_clock
-from casetrack.reporting import ReportQuery, ReportRow, build_report
+from casetrack.reporting import ReportBuilder, ReportQuery, ReportRow
 from casetrack.rules import RuleSet
+from projections.report_cells import fold_cells
 from projections.rows import (
     CLOCK_COLUMNS,
     DOSSIER_VERSION_COLUMNS,
@@ -166,15 +167,19 @@ def _bound(day: date, sqlite: bool) -> object:
     return day.isoformat() if sqlite else day
 
 
-def report(source: str | Engine, query: ReportQuery) -> list[ReportRow]:
-    """The aggregated report of measures.md from the read models."""
-    triples = (
-        (section, prestation, clock)
-        for _, section, prestation, clock in clocks(
-            source, engagement=query.engagement, prestation=query.prestation
-        )
-    )
-    return build_report(query, triples)
+def report(
+    source: str | Engine, query: ReportQuery, known_at: date | None = None
+) -> list[ReportRow]:
+    """The aggregated report of measures.md from the read models.
+
+    With `known_at`, from the clocks as known at that date (`measure_version`). The
+    database groups the clocks (projections.report_cells): the figures are those of the
+    report engine fed every clock.
+    """
+    builder = ReportBuilder(query)
+    with _engine(source).connect() as conn:
+        fold_cells(conn, builder, known_at)
+    return builder.rows()
 
 
 def measures(

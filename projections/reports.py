@@ -200,7 +200,7 @@ def emit_report(
     if fmt == "table":
         with output_stream(args.output) as out:
             out.write(f"{report_title(query, known_at)}\n")
-            if source != "read models":
+            if not source.startswith("read models"):
                 out.write("Calculé depuis l'historique des événements\n")
             out.write(f"Regroupement : {grouping_words(report.query)}\n")
             out.write(f"Référentiel : {versions_words(report.rule_set, report.versions_used)}\n")

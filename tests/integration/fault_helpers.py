@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -109,6 +110,16 @@ def job_environment(app: str = "") -> dict[str, str]:
     return env
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """In a job's process before it runs: Ctrl-C (SIGINT) with its default action.
+
+    A shell starts background commands with SIGINT ignored, and a child inherits that: a
+    test suite run in the background would then start jobs that no Ctrl-C reaches, and
+    the tests that interrupt them would fail for a reason no user meets at a terminal.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_job(url: str, *argv: str, app: str = "") -> subprocess.Popen[str]:
     """Start `casetrack ARGV` in another process, its connections named `app`."""
     return subprocess.Popen(
@@ -117,6 +128,7 @@ def start_job(url: str, *argv: str, app: str = "") -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=job_environment(app),
+        preexec_fn=ctrl_c_as_at_a_terminal,  # noqa: PLW1509 - no thread runs yet in tests
     )
 
 

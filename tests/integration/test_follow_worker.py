@@ -34,7 +34,12 @@ from casetrack.eventstore import insert_stored_events, is_dossier_topic
 from casetrack.reporting import ReportQuery
 from projections import queries
 from projections.runner import ReadModels
-from tests.integration.fault_helpers import command, job_environment, run_job
+from tests.integration.fault_helpers import (
+    command,
+    ctrl_c_as_at_a_terminal,
+    job_environment,
+    run_job,
+)
 from tests.integration.ingest_helpers import release_connections
 from tests.integration.test_read_models import model_rows
 
@@ -168,6 +173,7 @@ def test_follow_worker_beside_ingests_shows_readers_whole_pages_and_ends_as_a_re
             stderr=err,
             text=True,
             env=job_environment(),
+            preexec_fn=ctrl_c_as_at_a_terminal,  # noqa: PLW1509 - before the reader thread
         )
     reader = Reader(db_url)
     thread = threading.Thread(target=reader.run, daemon=True)
@@ -230,6 +236,7 @@ def test_follow_command_stopped_with_ctrl_c_while_idle_exits_130_with_a_message(
         stderr=subprocess.PIPE,
         text=True,
         env=job_environment(),
+        preexec_fn=ctrl_c_as_at_a_terminal,  # noqa: PLW1509 - no thread runs yet
     )
     try:
         assert worker.stderr is not None

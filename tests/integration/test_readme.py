@@ -196,6 +196,24 @@ def check_reaudit(step: Step, folder: Path) -> None:
     assert "Dossiers dont le statut a changé" in out  # --compare's second table
 
 
+def check_restatements(step: Step, folder: Path) -> None:
+    out = step.done.out
+    title = f"Retraitements du {french(step.option('--from'))} au {french(step.option('--to'))}"
+    assert out.startswith(title)
+    assert f"connus au {french(step.option('--known-at'))} (K1)" in out
+    found = re.search(r"Mesures retraitées : (\d+)", out)
+    assert found, "no count of restated measures"
+    assert int(found.group(1)) > 0  # the synthetic year enters facts late: some are restated
+
+
+def check_latency(step: Step, folder: Path) -> None:
+    out = step.done.out
+    assert out.startswith(
+        f"Latence des données du {french(step.option('--from'))} au {french(step.option('--to'))}"
+    )
+    assert "completed_on" not in out  # the table speaks French, not column names
+
+
 def check_sample(step: Step, folder: Path) -> None:
     records = csv_records(step.done.out)
     assert records
@@ -221,6 +239,8 @@ CHECKS: dict[str, Callable[[Step, Path], None]] = {
     "report": check_report,
     "worklist": check_worklist,
     "reaudit": check_reaudit,
+    "restatements": check_restatements,
+    "latency": check_latency,
     "sample": check_sample,
     "export": check_export,
 }

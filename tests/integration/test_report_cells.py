@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from attrs import evolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,9 @@ from adapters.synthetic import generate
 from casetrack.application import DossierTracker
 from casetrack.cli_constants import PERIOD_KINDS, REPORT_KEYS
 from casetrack.reporting import ReportBuilder, ReportQuery, fold
+from projections.comparison import compare
 from projections.runner import ReadModels
-from projections.source import StoredRows, event_store_rows
+from projections.source import StoredRows, event_store_rows, stored_sides
 from tests.conftest import drop_postgres_schema, new_postgres_schema, postgres_base_url
 from tests.examples import scaled
 
@@ -114,3 +116,18 @@ def test_the_store_has_what_the_property_needs(store: DossierTracker) -> None:
     assert {str(c.outcome) for c in now if c.outcome} >= {"met", "breached"}
     assert any(c.start is not None and c.stop is None for c in now)
     assert 0 < len(then) < len(list(store.all_facts()))
+
+
+@settings(max_examples=scaled(0.5))
+@given(queries(), days)
+def test_a_comparison_from_the_versions_equals_the_replayed_one(
+    store: DossierTracker, query: ReportQuery, known_at: date
+) -> None:
+    query = evolve(query, as_of=min(query.as_of, known_at))
+    stored = stored_sides(store, known_at)
+    assert stored is not None  # the read models hold every event: they answer
+
+    from_rows = compare(store, query, known_at)
+    replayed = compare(store, query, known_at, custom_rules=True)  # the event store's
+
+    assert from_rows == replayed
