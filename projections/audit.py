@@ -97,7 +97,16 @@ def register(commands: Any) -> None:
         choices=(17, 18, 19),
         help="only dossiers measured on this engagement (default: any of the three)",
     )
-    as_of_option(p, "the latest extraction date")
+    as_of_option(p, "--known-at if given, else the latest extraction date")
+    p.add_argument(
+        "--known-at",
+        type=iso_date,
+        metavar="AAAA-MM-JJ",
+        help=(
+            "draw among the dossiers as they were known at this date: their facts, measures "
+            "and history known then (default: every fact)"
+        ),
+    )
     p.add_argument("--format", choices=("table", "csv"), default="csv", help="output format")
     p.add_argument("--output", metavar="FILE", help="write to this file instead of stdout")
     p.set_defaults(handler=LazyHandler(HANDLERS, "cmd_sample"))

@@ -14,9 +14,11 @@ from casetrack.application import DossierTracker
 from casetrack.clocks import clock_of
 from casetrack.console import output_stream
 from casetrack.context import CommandContext
+from casetrack.dossier import known_on_of
 from casetrack.errors import InputRefused
 from casetrack.facts import Facts, sector_of
 from casetrack.history import one_line
+from casetrack.known_facts import facts_known_at
 from casetrack.output import write_rows
 from casetrack.status import Status
 from projections.commands import build_query, default_by
@@ -68,12 +70,15 @@ def cmd_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
         msg = f"--to {args.end} is before --from {args.start}: swap them"
         raise InputRefused(msg)
     tracker = ctx.tracker()
-    as_of = args.as_of or tracker.default_as_of()
+    known_at: date | None = args.known_at
+    as_of = args.as_of or known_at or tracker.default_as_of()
     if as_of is None:
         msg = "nothing ingested yet: give --as-of AAAA-MM-JJ"
         raise InputRefused(msg)
+    # As known at K: the read models' versions (else a replay of the events known by K).
+    known = tracker.all_facts() if known_at is None else facts_known_at(tracker, known_at)
     strata: dict[str, list[tuple[str, Facts, list[Part]]]] = defaultdict(list)
-    for facts in tracker.all_facts(None):
+    for facts in known:
         parts, stratum = _measured(tracker, facts, args, as_of)
         if stratum is not None:
             strata[stratum].append((sample_key(args.seed, facts.number), facts, parts))
@@ -82,7 +87,11 @@ def cmd_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
     rows = []
     for stratum in sorted(strata):
         for _, facts, parts in sorted(strata[stratum], key=lambda t: t[0])[: args.per_section]:
-            events = tracker.history(facts.number)
+            events = [
+                e
+                for e in tracker.history(facts.number)
+                if known_at is None or known_on_of(e) <= known_at
+            ]
             rows.append(
                 {
                     "stratum": stratum,

@@ -11,7 +11,6 @@ import argparse
 from typing import TYPE_CHECKING, Any, Final
 
 from casetrack.arguments import (
-    as_of_option,
     date_range,
     engagement_filter,
     evaluation_options,
@@ -103,7 +102,9 @@ def register(commands: Any) -> None:
     )
     section_filter(p)
     engagement_filter(p)
-    as_of_option(p, "the latest extraction date")
+    # --known-at: the list as it stood then, from the facts known at K (read models'
+    # versions), evaluated at K unless --as-of says otherwise.
+    evaluation_options(p)
     p.add_argument("--format", choices=("table", "csv"), default="table", help="output format")
     p.add_argument("--output", metavar="FILE", help="write to this file instead of stdout")
     p.set_defaults(handler=LazyHandler(HANDLERS, "cmd_worklist"))

@@ -99,8 +99,10 @@ def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_worklist(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Worklist for corrective action, from the read models (never updated here)."""
     tracker = ctx.tracker()
-    as_of = ctx.evaluation_date(tracker, args.as_of, None)
-    found = read_clocks(tracker, engagement=args.engagement, applicable_only=False)
+    as_of = ctx.evaluation_date(tracker, args.as_of, args.known_at)
+    found = read_clocks(
+        tracker, known_at=args.known_at, engagement=args.engagement, applicable_only=False
+    )
     tell(found)
     section = section_code(args.section) if args.section is not None else None
     items = queries.worklist_of(
@@ -125,6 +127,7 @@ def cmd_worklist(args: argparse.Namespace, ctx: CommandContext) -> int:
                 section=section,
                 engagement=args.engagement,
                 out=out,
+                known_at=args.known_at,
             )
     return 0
 

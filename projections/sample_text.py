@@ -72,6 +72,9 @@ def sample_title(args: argparse.Namespace, as_of: date, rows: Sequence[dict[str,
     span = f"du {french_date(args.start)} au {french_date(args.end)}"
     which = "" if args.engagement is None else f" de l'engagement {args.engagement}"
     day = french_date(as_of)
+    known_at = getattr(args, "known_at", None)
+    if known_at is not None:
+        day += f", faits connus au {french_date(known_at)}"
     if not rows:
         return (
             f"Aucun dossier n'a de délai{which} mesuré {span} (évalué au {day}) : "

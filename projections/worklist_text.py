@@ -72,9 +72,12 @@ def write_worklist_table(
     section: str | None,
     engagement: int | None,
     out: TextIO,
+    known_at: date | None = None,
 ) -> None:
     """The title (or the sentence saying the list is empty), then the French table."""
     where = _filters(section, engagement)
+    if known_at is not None:
+        where += f", faits connus au {french_date(known_at)}"
     words = KIND_WORDS[kind]
     day = french_date(as_of)
     if not items:
