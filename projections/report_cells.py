@@ -8,8 +8,8 @@ buckets of their start, of the day they stop being open, and of their overdue da
 
 Why buckets suffice: a report counts an open clock on each period's day (its last day,
 or the evaluation date if earlier), and the clock is open on day d exactly when
-`start <= d < end`, where `end` is the first of its stop, exclusion, unmeasured and
-closure dates; it is overdue on d when `overdue_from <= d`. Those are comparisons of
+`start <= d < open_until`, the first of its stop, exclusion, unmeasured and closure dates
+(a column of its own); it is overdue on d when `overdue_from <= d`. Those are comparisons of
 one date with the ascending period days, so each date only matters through the first
 period whose day is on or after it, which its month (or "after every day") gives.
 """
@@ -28,9 +28,6 @@ from projections.rows import day_value
 
 #: The month key of a date after every period day: its clock is open on none of them.
 AFTER: Final = "Z"
-#: Far enough in the future for "never", as ISO text (SQLite compares dates as text).
-NEVER: Final = "9999-12-31"
-_CLOSING: Final = ("stop", "excluded_from", "unmeasured_from", "closed_on")
 _KNOWN_AT: Final = "known_from <= {mark} AND (known_until IS NULL OR known_until > {mark})"
 
 
@@ -83,13 +80,6 @@ class CellQuery:
             f"ELSE {self.month(expression)} END"
         )
 
-    def open_end(self) -> str:
-        """The first day a clock is no longer open: its earliest closing date (or NULL)."""
-        if self.sqlite:
-            parts = ", ".join(f"coalesce({c}, '{NEVER}')" for c in _CLOSING)
-            return f"min({parts})"
-        return f"LEAST({', '.join(_CLOSING)})"  # PostgreSQL's LEAST skips NULLs
-
     def stopped(self, first: date, last: date, as_of: date) -> tuple[str, list[object]]:
         """Stopped clocks counted at `as_of`, stopped in [first, last], grouped."""
         mark = self.mark
@@ -112,18 +102,24 @@ class CellQuery:
         ]
         return sql, params
 
-    def open(self, limit: date) -> tuple[str, list[object]]:
-        """Clocks started by `limit`, grouped by the buckets of start, end and overdue."""
-        end = self.open_end()
+    def open(self, first: date, limit: date) -> tuple[str, list[object]]:
+        """Clocks started by `limit` and still open after `first`, grouped by the buckets
+        of their start, the day they stop being open, and their overdue date.
+
+        A clock open on a period day d has `open_until > d >= first`: the others count
+        nowhere, and the index on `open_until` leaves them unread, whatever the history.
+        """
+        mark = self.mark
         sql = (
             "SELECT engagement, section, prestation, "
-            f"{self.bucket('start')}, {self.bucket(end)}, {self.bucket('overdue_from')}, "
-            f"{self.version}, COUNT(*), MIN(start) "
-            f"FROM {self.table} WHERE {' AND '.join(self.filters)} AND start <= {self.mark} "
+            f"{self.bucket('start')}, {self.bucket('open_until')}, "
+            f"{self.bucket('overdue_from')}, {self.version}, COUNT(*), MIN(start) "
+            f"FROM {self.table} WHERE {' AND '.join(self.filters)} AND start <= {mark} "
+            f"AND (open_until IS NULL OR open_until > {mark}) "
             "GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
         bound = [self.day(limit)] * 3 + self.version_params
-        return sql, [*bound, *self.params, self.day(limit)]
+        return sql, [*bound, *self.params, self.day(limit), self.day(first)]
 
 
 def fold_cells(
@@ -160,7 +156,7 @@ def fold_cells(
             stopped=(str(outcome), count, elapsed or 0),
         )
     limit = min(query.as_of, query.end)
-    sql, params = cells.open(limit)
+    sql, params = cells.open(found[0].first, limit)
     for row in _rows(conn, sql, params):
         engagement, section, prestation, start_key, end_key, overdue_key, _, count, start = row
         first, stop = buckets.index(start_key), buckets.index(end_key)

@@ -53,6 +53,7 @@ MEASURE_COLUMNS: Final = (
     "unmeasured_from",
     "closed_on",
     "status_changes_on",
+    "open_until",
 )
 
 #: Columns of the version tables: facts or clocks as known from `known_from` until
@@ -237,7 +238,20 @@ def measure_value(
         days[clock.unmeasured_from],
         days[clock.closed_on],
         days[status_changes_on(clock, as_of, status)],
+        days[open_until(clock)],
     )
+
+
+def open_until(clock: Clock) -> date | None:
+    """The first day the clock is no longer open: its earliest stop, exclusion, unmeasured
+    or closure date; None while none is known. Reports count a clock open on day d when
+    `start <= d < open_until`, so an index on it finds the clocks a period can count."""
+    ends = [
+        d
+        for d in (clock.stop, clock.excluded_from, clock.unmeasured_from, clock.closed_on)
+        if d is not None
+    ]
+    return min(ends, default=None)
 
 
 def status_changes_on(clock: Clock, day: date | None, status: str | None) -> date | None:

@@ -268,18 +268,23 @@ class ReadModels:
         )
 
     def _insert(self, conn: Connection, batch: RowBatch) -> None:
-        """Insert a batch's rows through the driver, one `executemany` per table."""
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        """Insert a batch's rows through the driver: one `executemany` per table on SQLite,
+        one COPY on PostgreSQL."""
+        sqlite = conn.dialect.name == "sqlite"
         for table, columns, rows in (
             ("dossier", DOSSIER_COLUMNS, batch.dossiers),
             ("measure", MEASURE_COLUMNS, batch.measures),
             ("dossier_version", DOSSIER_VERSION_COLUMNS, batch.dossier_versions),
             ("measure_version", MEASURE_VERSION_COLUMNS, batch.measure_versions),
         ):
-            if rows:
-                marks = ", ".join([mark] * len(columns))
+            if not rows:
+                continue
+            if sqlite:
+                marks = ", ".join(["?"] * len(columns))
                 statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
                 conn.exec_driver_sql(statement, rows)
+            else:
+                _copy_rows(conn, table, columns, rows)
 
     # -- rebuild ---------------------------------------------------------------
 
@@ -386,3 +391,19 @@ class ReadModels:
             conn.execute(
                 update(Tracking).where(Tracking.name == PROJECTION_NAME).values(status_as_of=as_of)
             )
+
+
+def _copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Rows into a PostgreSQL table by COPY, in the connection's transaction.
+
+    A rebuild writes millions of rows with the versions: psycopg's `executemany` sends
+    them as statements, about five times slower than COPY. The table name is resolved by
+    the connection's search_path, as the INSERT statements are.
+    """
+    driver: Any = conn.connection.driver_connection
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -10,8 +10,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bump when a table or column changes: the runner then rebuilds the read models.
 #: 2: projection_tracking.fingerprint; 3: measure.status_changes_on, indexed;
-#: 4: dossier_version and measure_version, the rows as known at any date.
-SCHEMA_VERSION: Final = 4
+#: 4: dossier_version and measure_version, the rows as known at any date;
+#: 5: open_until, indexed, so that a report reads only the clocks its period can count.
+SCHEMA_VERSION: Final = 5
 #: The one catch-up position of the read models, in the tracking table.
 PROJECTION_NAME: Final = "casetrack_read_models"
 
@@ -77,8 +78,11 @@ class MeasureRow(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     #: First day after `status_as_of` on which `status` changes (None: it never does).
     status_changes_on: Mapped[date | None] = mapped_column(Date)
+    #: First day the clock is no longer open (projections.rows.open_until).
+    open_until: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
+        Index(None, "open_until"),
         Index(None, "engagement", "stop"),
         Index(None, "status", "engagement"),
         Index(None, "sector", "engagement", "stop_period"),
@@ -138,6 +142,10 @@ class MeasureVersionRow(Base):
     excluded_from: Mapped[date | None] = mapped_column(Date)
     unmeasured_from: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    open_until: Mapped[date | None] = mapped_column(Date)
+
+    # A report of a period reads the clocks stopped in it and those still open in it.
+    __table_args__ = (Index(None, "stop"), Index(None, "open_until"))
 
 
 class Tracking(Base):
