@@ -24,21 +24,11 @@ from casetrack.reporting import ReportQuery, ReportRow, build_report
 from casetrack.rules import RuleSet
 from projections.cli_constants import RESTATEMENT_COLUMNS, RESTATEMENT_TOTAL_COLUMNS
 from projections.comparison_sides import ComparedRow, elapsed_at, in_period, side_by_side
+from projections.rows import DOSSIER_COLUMNS
 
-#: The facts a line can name, as the `dossier` read model names its columns, in its order.
-FACT_COLUMNS: Final = (
-    "section",
-    "prestation",
-    "filed_on",
-    "first_info_on",
-    "second_info_on",
-    "completed_on",
-    "decided_on",
-    "notified_on",
-    "outcome",
-    "ordered_on",
-    "closed_on",
-)
+#: The facts a line can name, as the `dossier` read model names its columns, in its order:
+#: its facts but the TOPVIR batch, which no measure reads.
+FACT_COLUMNS: Final = tuple(c for c in DOSSIER_COLUMNS[2:14] if c != "batch")
 
 #: A fact's value: a date, a code, or None when it is not known.
 Value = date | str | None
