@@ -17,14 +17,16 @@ period whose day is on or after it, which its month (or "after every day") gives
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Connection
 
 from casetrack.reporting import Period, ReportBuilder
+from projections.cells import OVERDUE, PENDING, STOPPED
 from projections.rows import day_value
+from projections.schema import RESIDUAL
 
 #: The month key of a date after every period day: its clock is open on none of them.
 AFTER: Final = "Z"
@@ -80,15 +82,18 @@ class CellQuery:
             f"ELSE {self.month(expression)} END"
         )
 
-    def stopped(self, first: date, last: date, as_of: date) -> tuple[str, list[object]]:
+    def stopped(
+        self, first: date, last: date, as_of: date, where: str = ""
+    ) -> tuple[str, list[object]]:
         """Stopped clocks counted at `as_of`, stopped in [first, last], grouped."""
         mark = self.mark
+        extra = f" AND ({where})" if where else ""
         sql = (
             f"SELECT engagement, section, prestation, {self.month('stop')}, outcome, elapsed, "
             f"{self.version}, COUNT(*), MIN(start) FROM {self.table} "
             f"WHERE {' AND '.join(self.filters)} AND start <= {mark} "
             f"AND stop >= {mark} AND stop <= {mark} "
-            f"AND (excluded_from IS NULL OR excluded_from > {mark}) "
+            f"AND (excluded_from IS NULL OR excluded_from > {mark}){extra} "
             "GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
         d = self.day
@@ -103,8 +108,9 @@ class CellQuery:
         return sql, params
 
     def open(self, first: date, limit: date) -> tuple[str, list[object]]:
-        """Clocks started by `limit` and still open after `first`, grouped by the buckets
-        of their start, the day they stop being open, and their overdue date.
+        """Clocks started by `limit` and still open after `first` (the first period's
+        day), grouped by the buckets of their start, the day they stop being open, and
+        their overdue date.
 
         A clock open on a period day d has `open_until > d >= first`: the others count
         nowhere, and the index on `open_until` leaves them unread, whatever the history.
@@ -121,6 +127,19 @@ class CellQuery:
         bound = [self.day(limit)] * 3 + self.version_params
         return sql, [*bound, *self.params, self.day(limit), self.day(first)]
 
+    def open_on(self, day: date) -> tuple[str, list[object]]:
+        """Clocks open on `day`, grouped, with 1 for those overdue on it."""
+        mark = self.mark
+        sql = (
+            "SELECT engagement, section, prestation, "
+            f"CASE WHEN overdue_from <= {mark} THEN 1 ELSE 0 END, {self.version}, "
+            f"COUNT(*), MIN(start) FROM {self.table} "
+            f"WHERE {' AND '.join(self.filters)} AND start <= {mark} "
+            f"AND (open_until IS NULL OR open_until > {mark}) GROUP BY 1, 2, 3, 4, 5"
+        )
+        d = self.day(day)
+        return sql, [d, *self.version_params, *self.params, d, d]
+
 
 def fold_cells(
     conn: Connection,
@@ -131,7 +150,8 @@ def fold_cells(
     """Count a report's clocks into `builder`, grouped by the database.
 
     The clocks are those of `measure`, or of `measure_version` as known at `known_at`;
-    `version_starts` are the first days of the référentiel's later versions.
+    `version_starts` are the first days of the référentiel's later versions. As known
+    now, the whole months come from the report cells (projections.cells).
     """
     query, found = builder.query, builder.periods
     if not found:
@@ -144,19 +164,13 @@ def fold_cells(
         version_starts=version_starts,
     )
     buckets = _Buckets(found)
-    sql, params = cells.stopped(query.start, query.end, query.as_of)
-    for row in _rows(conn, sql, params):
-        engagement, section, prestation, month, outcome, elapsed, _, count, start = row
-        builder.add_counts(
-            section,
-            prestation,
-            engagement,
-            buckets.index(month),
-            start=_day(start),
-            stopped=(str(outcome), count, elapsed or 0),
-        )
+    if known_at is None:
+        _fold_now(conn, builder, cells, buckets, version_starts)
+        return
+    _fold_stopped_rows(conn, builder, cells, buckets, query.start, query.end)
     limit = min(query.as_of, query.end)
-    sql, params = cells.open(found[0].first, limit)
+    # The first day a period counts its open clocks on: none ending by then counts.
+    sql, params = cells.open(min(found[0].last, query.as_of), limit)
     for row in _rows(conn, sql, params):
         engagement, section, prestation, start_key, end_key, overdue_key, _, count, start = row
         first, stop = buckets.index(start_key), buckets.index(end_key)
@@ -174,6 +188,189 @@ def fold_cells(
             )
 
 
+def _fold_stopped_rows(
+    conn: Connection,
+    builder: ReportBuilder,
+    cells: CellQuery,
+    buckets: _Buckets,
+    first: date,
+    last: date,
+    where: str = "",
+) -> None:
+    """The clocks stopped in [first, last] read from the rows, grouped."""
+    sql, params = cells.stopped(first, last, builder.query.as_of, where)
+    for row in _rows(conn, sql, params):
+        engagement, section, prestation, month, outcome, elapsed, _, count, start = row
+        builder.add_counts(
+            section,
+            prestation,
+            engagement,
+            buckets.index(month),
+            start=_day(start),
+            stopped=(str(outcome), count, elapsed or 0),
+        )
+
+
+def _fold_now(
+    conn: Connection,
+    builder: ReportBuilder,
+    cells: CellQuery,
+    buckets: _Buckets,
+    version_starts: Sequence[date],
+) -> None:
+    """As known now: whole months from the report cells, the rest from the rows."""
+    query = builder.query
+    first, last = query.start, min(query.end, query.as_of)
+    cell_first = first if first.day == 1 else _month_after(first)
+    cell_last = last if _month_end(last) else last.replace(day=1) - timedelta(days=1)
+    read = _CellReader(conn, builder, cells, buckets, version_starts)
+    if first > last:
+        pass
+    elif cell_first > cell_last:
+        _fold_stopped_rows(conn, builder, cells, buckets, first, last)
+    else:
+        read.stopped(_month_key(cell_first), _month_key(cell_last))
+        _fold_stopped_rows(conn, builder, cells, buckets, cell_first, cell_last, RESIDUAL)
+        if first < cell_first:
+            before = cell_first - timedelta(days=1)
+            _fold_stopped_rows(conn, builder, cells, buckets, first, before)
+        if cell_last < last:
+            after = cell_last + timedelta(days=1)
+            _fold_stopped_rows(conn, builder, cells, buckets, after, last)
+    month_ends: dict[str, int] = {}
+    for index, period in enumerate(builder.periods):
+        day = min(period.last, query.as_of)
+        if _month_end(day):
+            month_ends[_month_key(day)] = index
+            continue
+        sql, params = cells.open_on(day)
+        for engagement, section, prestation, late, _, count, start in _rows(conn, sql, params):
+            builder.add_counts(
+                section,
+                prestation,
+                engagement,
+                index,
+                start=_day(start),
+                pending=0 if late else count,
+                overdue=count if late else 0,
+            )
+    read.open(month_ends)
+
+
+class _CellReader:
+    """Reads `report_cell` for one report, grouped by the keys the report needs."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        builder: ReportBuilder,
+        cells: CellQuery,
+        buckets: _Buckets,
+        version_starts: Sequence[date],
+    ) -> None:
+        self.conn, self.builder, self.cells, self.buckets = conn, builder, cells, buckets
+        query = builder.query
+        # Columns a report does not group or filter by are summed over in SQL.
+        self.section = "section" in builder.keys or query.section is not None
+        self.prestation = "prestation" in builder.keys
+        self.filters: list[str] = []
+        self.params: list[object] = []
+        for column, value in (("engagement", query.engagement), ("prestation", query.prestation)):
+            if value is not None:
+                self.filters.append(f"{column} = {cells.mark}")
+                self.params.append(value)
+        self.starts = [date.min, *version_starts]
+
+    def _keys(self) -> list[str]:
+        keys = ["engagement"]
+        keys += ["section"] if self.section else []
+        keys += ["prestation"] if self.prestation else []
+        return [*keys, "version"]
+
+    def _select(self, keys: list[str], where: str, params: list[object]) -> Sequence[Any]:
+        columns = ", ".join(keys)
+        filters = " AND ".join([where, *self.filters])
+        sql = (
+            f"SELECT {columns}, SUM(clocks) FROM report_cell WHERE {filters} "
+            f"GROUP BY {columns} HAVING SUM(clocks) <> 0"
+        )
+        return _rows(self.conn, sql, [*params, *self.params])
+
+    def _head(self, keys: list[str], row: Sequence[Any]) -> tuple[str, str, int, date]:
+        """Section, prestation, engagement and a start date of the version of a cell."""
+        at = {key: i for i, key in enumerate(keys)}
+        version = row[at["version"]]
+        start = self.starts[version] if version < len(self.starts) else date.min
+        section = row[at["section"]] if "section" in at else ""
+        prestation = row[at["prestation"]] if "prestation" in at else ""
+        return section, prestation, row[at["engagement"]], start
+
+    def stopped(self, first_month: str, last_month: str) -> None:
+        """The stopped clocks of the cells of these months."""
+        mark = self.cells.mark
+        by_month = len(self.builder.periods) > 1
+        keys = self._keys() + (["month"] if by_month else []) + ["outcome", "elapsed"]
+        where = f"kind = '{STOPPED}' AND month >= {mark} AND month <= {mark}"
+        add, index = self.builder.add_counts, self.buckets.index
+        heads: dict[tuple[Any, ...], tuple[str, str, int, date]] = {}
+        width = len(self._keys())
+        for row in self._select(keys, where, [first_month, last_month]):
+            found = heads.get(row[:width])
+            if found is None:
+                found = heads[row[:width]] = self._head(keys, row)
+            section, prestation, engagement, start = found
+            add(
+                section,
+                prestation,
+                engagement,
+                index(row[width]) if by_month else 0,
+                start=start,
+                stopped=(str(row[-3]), row[-1], row[-2]),
+            )
+
+    def open(self, month_ends: dict[str, int]) -> None:
+        """The pending and overdue clocks at these month ends (month: period index)."""
+        if not month_ends:
+            return
+        mark = self.cells.mark
+        keys = ["kind", *self._keys(), "month"]
+        where = f"kind IN ('{PENDING}', '{OVERDUE}') AND month <= {mark}"
+        rows = sorted(self._select(keys, where, [max(month_ends)]), key=lambda r: r[len(keys) - 1])
+        running: dict[tuple[Any, ...], int] = {}
+        at = 0
+        for month in sorted(month_ends):
+            while at < len(rows) and rows[at][len(keys) - 1] <= month:
+                key = tuple(rows[at][: len(keys) - 1])
+                running[key] = running.get(key, 0) + rows[at][-1]
+                at += 1
+            for key, count in running.items():
+                if not count:
+                    continue
+                section, prestation, engagement, start = self._head(keys, key)
+                overdue = key[0] == OVERDUE
+                self.builder.add_counts(
+                    section,
+                    prestation,
+                    engagement,
+                    month_ends[month],
+                    start=start,
+                    pending=0 if overdue else count,
+                    overdue=count if overdue else 0,
+                )
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 class _Buckets:
     """Which period a month key falls in: the first whose day is on or after its dates."""
 
@@ -187,8 +384,8 @@ class _Buckets:
         return bisect.bisect_left(self.lasts, month)
 
 
-def _rows(conn: Connection, sql: str, params: list[object]) -> Iterator[Any]:
-    yield from conn.exec_driver_sql(sql, tuple(params))
+def _rows(conn: Connection, sql: str, params: list[object]) -> Sequence[Any]:
+    return conn.exec_driver_sql(sql, tuple(params)).all()
 
 
 def _day(value: object) -> date:

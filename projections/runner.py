@@ -30,6 +30,7 @@ from casetrack.eventstore import (
 from casetrack.eventstore.records import log_pages
 from casetrack.facts import Facts
 from casetrack.progress import Progress
+from projections.cells import CellCounter, insert_cells, write_cells
 from projections.parallel import RowsOf, ShardedFold, WorkerStopped, worker_count
 from projections.rows import (
     CLOCK_COLUMNS,
@@ -208,8 +209,10 @@ class ReadModels:
         results = list(folder.results())
         numbers = [f.facts.number for f in results]
         disordered = [f.facts.number for f in results if f.disordered]
+        cells = self._cell_counter()
         for start in range(0, len(numbers), CHUNK):
             part = numbers[start : start + CHUNK]
+            cells.add(_measure_rows(conn, part), -1)
             conn.execute(delete(DossierRow).where(DossierRow.number.in_(part)))
             conn.execute(delete(MeasureRow).where(MeasureRow.dossier.in_(part)))
             for version_table, key in (
@@ -226,8 +229,14 @@ class ReadModels:
         batches = self._rows_of(as_of)(results)
         for batch in batches:
             self._insert(conn, batch)
+            cells.add(batch.measures)
             self._insert_versions_of(conn, batch.disordered)
+        write_cells(conn, cells.changes)
         return len(numbers)
+
+    def _cell_counter(self) -> CellCounter:
+        """Report cells counted with the versions of this tracker's référentiel."""
+        return CellCounter([v.effective_from for v in self.tracker.rule_set.all_versions[1:]])
 
     def _insert_versions_of(self, conn: Connection, streams: Sequence[UUID]) -> None:
         """Insert every version of these dossiers, each folded from its whole stream."""
@@ -332,9 +341,12 @@ class ReadModels:
                 # The indexes after the rows: one sort each instead of a B-tree insert per row.
                 for table in READ_MODEL_TABLES:
                     conn.execute(CreateTable(table))
+                cells = self._cell_counter()
                 for batch in batches:
                     self._insert(conn, batch)
+                    cells.add(batch.measures)
                     self._insert_versions_of(conn, batch.disordered)
+                insert_cells(conn, cells.changes)
                 for table in READ_MODEL_TABLES:
                     for index in table.indexes:
                         conn.execute(CreateIndex(index))
@@ -391,6 +403,16 @@ class ReadModels:
             conn.execute(
                 update(Tracking).where(Tracking.name == PROJECTION_NAME).values(status_as_of=as_of)
             )
+
+
+def _measure_rows(conn: Connection, dossiers: Sequence[str]) -> Any:
+    """The `measure` rows of these dossiers, in MEASURE_COLUMNS order."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    return conn.exec_driver_sql(
+        f"SELECT {', '.join(MEASURE_COLUMNS)} FROM measure "
+        f"WHERE dossier IN ({', '.join([mark] * len(dossiers))})",
+        tuple(dossiers),
+    )
 
 
 def _copy_rows(

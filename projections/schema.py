@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from sqlalchemy import Date, Index, Integer, MetaData, String, Table
+from sqlalchemy import Date, Index, Integer, MetaData, String, Table, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bump when a table or column changes: the runner then rebuilds the read models.
 #: 2: projection_tracking.fingerprint; 3: measure.status_changes_on, indexed;
 #: 4: dossier_version and measure_version, the rows as known at any date;
-#: 5: open_until, indexed, so that a report reads only the clocks its period can count.
-SCHEMA_VERSION: Final = 5
+#: 5: open_until, indexed, so that a report reads only the clocks its period can count;
+#: 6: report_cell, the clocks of `measure` counted by month (projections.cells).
+SCHEMA_VERSION: Final = 6
 #: The one catch-up position of the read models, in the tracking table.
 PROJECTION_NAME: Final = "casetrack_read_models"
+
+#: A stopped clock no report cell counts: excluded (whether a report counts it depends on
+#: its evaluation date) or stopped before it started (it counts only once started).
+RESIDUAL: Final = "stop IS NOT NULL AND (excluded_from IS NOT NULL OR start > stop)"
 
 NAMING: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -88,6 +93,13 @@ class MeasureRow(Base):
         Index(None, "sector", "engagement", "stop_period"),
         # A new evaluation date re-reads only the rows whose status changes by then.
         Index(None, "status_changes_on"),
+        # The stopped clocks no report cell counts (projections.cells.RESIDUAL).
+        Index(
+            "ix_measure_residual_stop",
+            "stop",
+            sqlite_where=text(RESIDUAL),
+            postgresql_where=text(RESIDUAL),
+        ),
     )
 
 
@@ -148,6 +160,32 @@ class MeasureVersionRow(Base):
     __table_args__ = (Index(None, "stop"), Index(None, "open_until"))
 
 
+class ReportCellRow(Base):
+    """Clocks of `measure` counted together, for reports as known now (projections.cells).
+
+    `kind` S: stopped clocks by month of their stop, outcome and elapsed value. Kinds P
+    and O: changes in the number of pending and overdue clocks at the end of `month`; the
+    clocks open at a month's end are the sums of its changes and the earlier months'.
+    """
+
+    __tablename__ = "report_cell"
+
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    engagement: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section: Mapped[str] = mapped_column(String(2), primary_key=True)
+    prestation: Mapped[str] = mapped_column(String, primary_key=True)
+    #: The référentiel version the clocks were measured by (0: the first).
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    #: For kind S: met, breached or invalid; empty otherwise.
+    outcome: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: For kind S: the elapsed value (0 for invalid); 0 otherwise.
+    elapsed: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clocks: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index(None, "kind", "month"),)
+
+
 class Tracking(Base):
     """Where the read models stand: the last notification applied, schema version, as-of."""
 
@@ -163,6 +201,13 @@ class Tracking(Base):
 
 READ_MODEL_TABLES: Final[tuple[Table, ...]] = tuple(
     Base.metadata.tables[name]
-    for name in ("dossier", "measure", "dossier_version", "measure_version", "projection_tracking")
+    for name in (
+        "dossier",
+        "measure",
+        "dossier_version",
+        "measure_version",
+        "report_cell",
+        "projection_tracking",
+    )
 )
 MEASURE_TABLE: Final[Table] = Base.metadata.tables["measure"]

@@ -8,7 +8,8 @@ plus the clocks whose status changes between the two evaluation dates, found her
 evaluating every clock on every day of the week with the naive reference of measures.md.
 A second store holds the same year plus thousands of dossiers settled long ago: the
 counts must not move. On SQLite, EXPLAIN QUERY PLAN shows no statement of the catch-up
-scans `measure` or `dossier` whole.
+scans `measure`, `dossier` or `report_cell` whole; the report cells the catch-up
+writes are those of the changed dossier's old and new clocks.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ EXTRACT_HEADER = (
 )
 #: The table a statement reads or writes (SQLAlchemy and the runner write plain names).
 _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
-_FULL_SCAN = re.compile(r"\bSCAN (?:TABLE )?(measure|dossier)\b")
+_FULL_SCAN = re.compile(r"\bSCAN (?:TABLE )?(measure|dossier|report_cell)\b")
+#: Report cells one clock adds to: its stop, and two changes each of pending and overdue.
+CELLS_PER_CLOCK = 5
 
 
 @define
@@ -262,7 +265,7 @@ def check_no_full_scan(url: str, tally: Tally) -> None:
     path = url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         for statement, parameters, many in tally.statements:
-            if table_of(statement) not in {"measure", "dossier"}:
+            if table_of(statement) not in {"measure", "dossier", "report_cell"}:
                 continue
             if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
                 continue
@@ -296,6 +299,9 @@ def test_a_one_dossier_change_costs_its_rows_and_the_statuses_that_move_at_any_s
         assert written["measure"] <= cost.changing + 2 * len(ENGAGEMENTS)
         assert read["projection_tracking"] <= TRACKING_ROWS
         assert written["projection_tracking"] <= TRACKING_ROWS
+        # The old clocks' cells and the new ones', each upserted, then deleted if zero.
+        assert read["report_cell"] == 0
+        assert written["report_cell"] <= 2 * 2 * CELLS_PER_CLOCK * len(ENGAGEMENTS)
     assert large.measures > 3 * small.measures
     assert large.changing == small.changing
     assert (large.tally.read, large.tally.written) == (small.tally.read, small.tally.written)

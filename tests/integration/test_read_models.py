@@ -32,6 +32,7 @@ ORDERED_TABLES = {
     "measure": "dossier, engagement",
     "dossier_version": "number, known_from",
     "measure_version": "dossier, engagement, known_from",
+    "report_cell": "kind, engagement, section, prestation, version, month, outcome, elapsed",
 }
 FAR_FUTURE = "2099-12-31"
 

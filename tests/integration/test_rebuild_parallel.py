@@ -53,10 +53,12 @@ def tracker(db_url: str, year: GeneratedFiles) -> Iterator[DossierTracker]:
 
 
 def model_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of `dossier` and `measure` (SELECT *), in key order, and the tracking."""
+    """Every row of `dossier`, `measure` and `report_cell`, in key order, and the tracking."""
     queries = {
         "dossier": "SELECT * FROM dossier ORDER BY number",
         "measure": "SELECT * FROM measure ORDER BY dossier, engagement",
+        "report_cell": "SELECT * FROM report_cell ORDER BY kind, engagement, section, "
+        "prestation, version, month, outcome, elapsed",
         "tracking": "SELECT * FROM projection_tracking",
     }
     with engine_for(url).connect() as conn:

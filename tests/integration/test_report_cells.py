@@ -3,7 +3,8 @@
 The oracle is the report engine fed one clock at a time with the clocks of a replay of
 the events known at K (or of every event): any range, grouping, period kind, filters,
 evaluation date and K, on both backends, must give the same rows, engagement totals
-and start dates (which say the référentiel versions used).
+and référentiel versions used. As known now, whole months come from the report cells
+the catch-ups kept, the rest from the rows: ranges and dates fall on month edges often.
 """
 
 from __future__ import annotations
@@ -62,13 +63,29 @@ def store(
         drop_postgres_schema(base, schema)
 
 
-days = st.integers(min_value=-40, max_value=260).map(lambda n: YEAR_START + timedelta(days=n))
+any_day = st.integers(min_value=-40, max_value=260).map(lambda n: YEAR_START + timedelta(days=n))
+#: First and last days of months: a report of whole months reads the report cells.
+month_edge = st.tuples(st.integers(min_value=-1, max_value=9), st.booleans()).map(
+    lambda m: _month_edge(*m)
+)
+days = st.one_of(any_day, month_edge)
+
+
+def _month_edge(months: int, last: bool) -> date:
+    year, month = divmod(YEAR_START.month - 1 + months + int(last), 12)
+    first = date(YEAR_START.year + year, month + 1, 1)
+    return first - timedelta(days=1) if last else first
 
 
 @st.composite
 def queries(draw: st.DrawFn) -> ReportQuery:
     start = draw(days)
-    end = start + timedelta(days=draw(st.integers(min_value=0, max_value=240)))
+    end = draw(
+        st.one_of(
+            month_edge.filter(lambda d: d >= start),
+            st.integers(0, 240).map(lambda n: start + timedelta(days=n)),
+        )
+    )
     keys = draw(st.lists(st.sampled_from(REPORT_KEYS), unique=True, min_size=1))
     return ReportQuery(
         start=start,
@@ -102,7 +119,6 @@ def test_grouped_reports_equal_the_engine_fed_clock_by_clock(
         found = fold(ReportBuilder(query, keys=keys), grouped)
         assert found.rows() == expected.rows()
         assert found.elapsed() == expected.elapsed()
-        assert found.starts <= expected.starts
         assert store.rule_set.versions_used(found.starts) == store.rule_set.versions_used(
             expected.starts
         )

@@ -24,6 +24,7 @@ ORDERED_TABLES = {
     "measure": "dossier, engagement",
     "dossier_version": "number, known_from",
     "measure_version": "dossier, engagement, known_from",
+    "report_cell": "kind, engagement, section, prestation, version, month, outcome, elapsed",
 }
 
 #: Days around the extracts, so that clocks start, stop and fall due between catch-ups.
