@@ -44,8 +44,12 @@ class CellQuery:
         engagement: int | None = None,
         prestation: str | None = None,
         version_starts: Sequence[date] = (),
+        needs: tuple[bool, bool, bool] = (True, True, True),
     ) -> None:
         self.sqlite = sqlite
+        #: Whether the report needs the section, the prestation and the month of a stop:
+        #: the others are left out of the groups, so fewer come back to be counted.
+        self.needs = needs
         self.mark = "?" if sqlite else "%s"
         self.table = "measure" if known_at is None else "measure_version"
         self.filters = ["applicable = 1", "start IS NOT NULL"]
@@ -82,19 +86,32 @@ class CellQuery:
             f"ELSE {self.month(expression)} END"
         )
 
+    def keys(self, *columns: tuple[str, bool]) -> tuple[str, str]:
+        """The select list of the section, the prestation and `columns` (each with whether
+        it is always needed), and the GROUP BY of those the report needs ('' in place of
+        the others)."""
+        section, prestation, month = self.needs
+        wanted = [("section", section), ("prestation", prestation)]
+        wanted += [(column, keep or month) for column, keep in columns]
+        picked = [column if keep else "''" for column, keep in wanted]
+        positions = [str(i + 2) for i, (_, keep) in enumerate(wanted) if keep]
+        return ", ".join(picked), ", ".join(["1", *positions])
+
     def stopped(
         self, first: date, last: date, as_of: date, where: str = ""
     ) -> tuple[str, list[object]]:
         """Stopped clocks counted at `as_of`, stopped in [first, last], grouped."""
         mark = self.mark
         extra = f" AND ({where})" if where else ""
+        picked, groups = self.keys(
+            (self.month("stop"), False), ("outcome", True), ("elapsed", True), (self.version, True)
+        )
         sql = (
-            f"SELECT engagement, section, prestation, {self.month('stop')}, outcome, elapsed, "
-            f"{self.version}, COUNT(*), MIN(start) FROM {self.table} "
+            f"SELECT engagement, {picked}, COUNT(*), MIN(start) FROM {self.table} "
             f"WHERE {' AND '.join(self.filters)} AND start <= {mark} "
             f"AND stop >= {mark} AND stop <= {mark} "
             f"AND (excluded_from IS NULL OR excluded_from > {mark}){extra} "
-            "GROUP BY 1, 2, 3, 4, 5, 6, 7"
+            f"GROUP BY {groups}"
         )
         d = self.day
         params = [
@@ -116,13 +133,15 @@ class CellQuery:
         nowhere, and the index on `open_until` leaves them unread, whatever the history.
         """
         mark = self.mark
+        picked, groups = self.keys(
+            *((self.bucket(c), True) for c in ("start", "open_until", "overdue_from")),
+            (self.version, True),
+        )
         sql = (
-            "SELECT engagement, section, prestation, "
-            f"{self.bucket('start')}, {self.bucket('open_until')}, "
-            f"{self.bucket('overdue_from')}, {self.version}, COUNT(*), MIN(start) "
+            f"SELECT engagement, {picked}, COUNT(*), MIN(start) "
             f"FROM {self.table} WHERE {' AND '.join(self.filters)} AND start <= {mark} "
             f"AND (open_until IS NULL OR open_until > {mark}) "
-            "GROUP BY 1, 2, 3, 4, 5, 6, 7"
+            f"GROUP BY {groups}"
         )
         bound = [self.day(limit)] * 3 + self.version_params
         return sql, [*bound, *self.params, self.day(limit), self.day(first)]
@@ -162,6 +181,11 @@ def fold_cells(
         engagement=query.engagement,
         prestation=query.prestation,
         version_starts=version_starts,
+        needs=(
+            "section" in builder.keys or query.section is not None,
+            "prestation" in builder.keys,
+            len(found) > 1,
+        ),
     )
     buckets = _Buckets(found)
     if known_at is None:

@@ -156,8 +156,13 @@ class MeasureVersionRow(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     open_until: Mapped[date | None] = mapped_column(Date)
 
-    # A report of a period reads the clocks stopped in it and those still open in it.
-    __table_args__ = (Index(None, "stop"), Index(None, "open_until"))
+    # A report of a period reads the clocks stopped in it and those still open in it; the
+    # knowledge dates in the index pick the versions known at K without reading the rows
+    # of every later version (most of the table for an early K).
+    __table_args__ = (
+        Index(None, "stop", "known_from", "known_until"),
+        Index(None, "open_until", "known_from", "known_until"),
+    )
 
 
 class ReportCellRow(Base):
