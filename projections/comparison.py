@@ -21,7 +21,7 @@ from attrs import evolve, frozen
 from casetrack.application import DossierTracker
 from casetrack.facts import Facts, sector_of
 from casetrack.report_words import NOT_STARTED, STATUS_WORDS
-from casetrack.reporting import KEYS, LABELS, ReportQuery, build_report
+from casetrack.reporting import KEYS, LABELS, GroupedClocks, ReportQuery, build_report
 from projections import cli_constants
 from projections.comparison_sides import (
     FIGURE_COLUMNS,
@@ -32,7 +32,7 @@ from projections.comparison_sides import (
     side_by_side,
 )
 from projections.reports import ClockList, Triple, clocks_of
-from projections.source import stored_sides
+from projections.source import StoredRows, stored_sides
 
 # The side-by-side rules live in projections.comparison_sides (restatements share them);
 # the renderers import them from here, as they always have.
@@ -143,14 +143,31 @@ def compare(
     if stored is not None:
         then_facts, then_rows, now_facts, now_rows = stored
         then, now = ClockList(then_rows), ClockList(now_rows)
+        # The figures grouped by the database (versions known at K, report cells now).
+        figures: tuple[GroupedClocks | ClockList, GroupedClocks | ClockList] = (
+            grouped_rows(tracker, known_at, query),
+            grouped_rows(tracker, None, query),
+        )
     else:
         then_facts, now_facts = tracker.all_facts_at(known_at, None)
         then = clocks_of(tracker, tracker.rule_set, then_facts)
         now = clocks_of(tracker, tracker.rule_set, now_facts)
-    before = build_report(query, then)
-    after = build_report(evolve(query, as_of=now_as_of), now)
+        figures = (then, now)
+    before = build_report(query, figures[0])
+    after = build_report(evolve(query, as_of=now_as_of), figures[1])
     changes = status_changes(tracker, query, now_as_of, (then_facts, then), (now_facts, now))
     return Comparison(query, known_at, now_as_of, side_by_side(before, after), tuple(changes))
+
+
+def grouped_rows(tracker: DossierTracker, known_at: date | None, query: ReportQuery) -> StoredRows:
+    """The clocks of one side, as the database groups them for the figures."""
+    return StoredRows(
+        tracker,
+        known_at=known_at,
+        engagement=query.engagement,
+        prestation=query.prestation,
+        applicable_only=True,
+    )
 
 
 def status_changes(
