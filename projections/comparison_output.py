@@ -74,9 +74,15 @@ def write_json(comparison: Comparison, out: TextIO) -> None:
         {c: json_value(c, v) for c, v in row.record(comparison.keys).items()}
         for row in comparison.rows
     ]
-    changes = [{c: json_value(c, v) for c, v in ch.record().items()} for ch in comparison.changes]
-    json.dump({"figures": figures, "changes": changes}, out, ensure_ascii=False, indent=1)
-    out.write("\n")
+    # A year's changes are some 170,000 objects: one line each, through the C encoder
+    # (an indented dump goes through the pure-Python one, three times slower).
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    head = json.dumps({"figures": figures}, ensure_ascii=False, indent=1)
+    out.write(head[:-2] + ',\n "changes": [')
+    for i, change in enumerate(comparison.changes):
+        record = {c: json_value(c, v) for c, v in change.record().items()}
+        out.write(("\n  " if i == 0 else ",\n  ") + encode(record))
+    out.write("\n ]\n}\n" if comparison.changes else "]\n}\n")
 
 
 def write_figures_csv(comparison: Comparison, out: TextIO) -> None:
