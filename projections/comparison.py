@@ -1,6 +1,9 @@
 """`reaudit --compare`: a period's figures as known at K beside those known now, and what changed.
 
-Both sides are folded from one read of the event store. Each side is evaluated at its own
+When the read models hold every stored event, the database answers: the figures from the
+versions known at K and the report cells, the changed measures from one join of both sides
+(projections.comparison_rows). Otherwise (or with --rules) both sides are folded from one
+read of the event store, which is also the tests' oracle. Each side is evaluated at its own
 date: the figures known at K at the query's `as_of` (default K), the figures known now at the
 latest extraction date, as measures.md's "Known at (re-audit)" compares them.
 
@@ -18,11 +21,13 @@ from typing import Final
 
 from attrs import evolve, frozen
 
+from adapters.sql_engine import engine_for
 from casetrack.application import DossierTracker
 from casetrack.facts import Facts, sector_of
 from casetrack.report_words import NOT_STARTED, STATUS_WORDS
-from casetrack.reporting import KEYS, LABELS, GroupedClocks, ReportQuery, build_report
+from casetrack.reporting import KEYS, LABELS, ReportQuery, build_report
 from projections import cli_constants
+from projections.comparison_rows import SideElapsed, changed_rows, wanted
 from projections.comparison_sides import (
     FIGURE_COLUMNS,
     SIDES,
@@ -31,8 +36,9 @@ from projections.comparison_sides import (
     in_period,
     side_by_side,
 )
-from projections.reports import ClockList, Triple, clocks_of
-from projections.source import StoredRows, stored_sides
+from projections.reports import Triple, clocks_of
+from projections.rows import day_value
+from projections.source import StoredRows, read_models_answer
 
 # The side-by-side rules live in projections.comparison_sides (restatements share them);
 # the renderers import them from here, as they always have.
@@ -139,24 +145,52 @@ def compare(
     store, which folds both: facts known at K, and known now.
     """
     now_as_of = tracker.default_as_of() or query.as_of
-    stored = None if custom_rules else stored_sides(tracker, known_at)
-    if stored is not None:
-        then_facts, then_rows, now_facts, now_rows = stored
-        then, now = ClockList(then_rows), ClockList(now_rows)
-        # The figures grouped by the database (versions known at K, report cells now).
-        figures: tuple[GroupedClocks | ClockList, GroupedClocks | ClockList] = (
-            grouped_rows(tracker, known_at, query),
-            grouped_rows(tracker, None, query),
+    if not custom_rules and read_models_answer(tracker):
+        # The figures grouped by the database (versions known at K, report cells now),
+        # the changed measures found by it: no clock is read one by one.
+        before = build_report(query, grouped_rows(tracker, known_at, query))
+        after = build_report(evolve(query, as_of=now_as_of), grouped_rows(tracker, None, query))
+        changes = stored_changes(tracker, query, known_at, now_as_of)
+        return Comparison(query, known_at, now_as_of, side_by_side(before, after), changes)
+    then_facts, now_facts = tracker.all_facts_at(known_at, None)
+    then = clocks_of(tracker, tracker.rule_set, then_facts)
+    now = clocks_of(tracker, tracker.rule_set, now_facts)
+    before = build_report(query, then)
+    after = build_report(evolve(query, as_of=now_as_of), now)
+    replayed = status_changes(tracker, query, now_as_of, (then_facts, then), (now_facts, now))
+    return Comparison(query, known_at, now_as_of, side_by_side(before, after), tuple(replayed))
+
+
+def stored_changes(
+    tracker: DossierTracker, query: ReportQuery, known_at: date, now_as_of: date
+) -> tuple[StatusChange, ...]:
+    """The changed measures from the read models (projections.comparison_rows)."""
+    then_day, now_day = min(query.end, query.as_of), min(query.end, now_as_of)
+    then_elapsed, now_elapsed = SideElapsed(tracker, then_day), SideElapsed(tracker, now_day)
+    keep = wanted(query)
+    changes = []
+    with engine_for(tracker.database.url).connect() as conn:
+        rows = changed_rows(conn, query, known_at, then_day, now_day)
+    for row in rows:
+        dossier, section, prestation, engagement, then_section, then_prestation = row[:6]
+        then_status, now_status, then_stop, now_stop = row[6:10]
+        if not (keep(section, prestation) or keep(then_section, then_prestation)):
+            continue
+        changes.append(
+            StatusChange(
+                dossier,
+                section,
+                prestation,
+                engagement,
+                then_status,
+                now_status,
+                then_elapsed(engagement, then_section, then_status, row[10], row[12]),
+                now_elapsed(engagement, section, now_status, row[11], row[13]),
+                day_value(then_stop),
+                day_value(now_stop),
+            )
         )
-    else:
-        then_facts, now_facts = tracker.all_facts_at(known_at, None)
-        then = clocks_of(tracker, tracker.rule_set, then_facts)
-        now = clocks_of(tracker, tracker.rule_set, now_facts)
-        figures = (then, now)
-    before = build_report(query, figures[0])
-    after = build_report(evolve(query, as_of=now_as_of), figures[1])
-    changes = status_changes(tracker, query, now_as_of, (then_facts, then), (now_facts, now))
-    return Comparison(query, known_at, now_as_of, side_by_side(before, after), tuple(changes))
+    return tuple(changes)
 
 
 def grouped_rows(tracker: DossierTracker, known_at: date | None, query: ReportQuery) -> StoredRows:

@@ -179,6 +179,13 @@ def known_facts(
 Sides = tuple[list[Facts], list[ClockRow], list[Facts], list[ClockRow]]
 
 
+def read_models_answer(tracker: DossierTracker) -> bool:
+    """Whether the read models hold every stored event, computed with this rule set and
+    calendar: then their rows give exactly what a replay gives."""
+    state = ReadModels(tracker).state()
+    return state.usable and not state.behind
+
+
 def stored_sides(tracker: DossierTracker, known_at: date) -> Sides | None:
     """Facts and clocks as known at K and as known now, from the read models.
 
@@ -187,8 +194,7 @@ def stored_sides(tracker: DossierTracker, known_at: date) -> Sides | None:
     The clocks come in the order `event_store_rows` gives them: by dossier number, every
     engagement of each, in rule-set order.
     """
-    state = ReadModels(tracker).state()
-    if not state.usable or state.behind:
+    if not read_models_answer(tracker):
         return None
     url = tracker.database.url
     then_facts = queries.facts_known_at(url, known_at)
