@@ -244,23 +244,22 @@ def _fold_now(
 ) -> None:
     """As known now: whole months from the report cells, the rest from the rows."""
     query = builder.query
+    read = _CellReader(conn, builder, cells, buckets, version_starts)
     first, last = query.start, min(query.end, query.as_of)
     cell_first = first if first.day == 1 else _month_after(first)
     cell_last = last if _month_end(last) else last.replace(day=1) - timedelta(days=1)
-    read = _CellReader(conn, builder, cells, buckets, version_starts)
-    if first > last:
-        pass
-    elif cell_first > cell_last:
-        _fold_stopped_rows(conn, builder, cells, buckets, first, last)
-    else:
+    if cell_first <= cell_last:
         read.stopped(_month_key(cell_first), _month_key(cell_last))
         _fold_stopped_rows(conn, builder, cells, buckets, cell_first, cell_last, RESIDUAL)
+        # The partial months at either end, from the rows.
         if first < cell_first:
             before = cell_first - timedelta(days=1)
             _fold_stopped_rows(conn, builder, cells, buckets, first, before)
         if cell_last < last:
             after = cell_last + timedelta(days=1)
             _fold_stopped_rows(conn, builder, cells, buckets, after, last)
+    elif first <= last:
+        _fold_stopped_rows(conn, builder, cells, buckets, first, last)
     month_ends: dict[str, int] = {}
     for index, period in enumerate(builder.periods):
         day = min(period.last, query.as_of)
