@@ -43,6 +43,7 @@ from projections.rows import (
     add_version,
     clock_from_values,
     day_value,
+    merged_runs,
     new_batch,
     row_batches,
     status_changes_on,
@@ -210,9 +211,12 @@ class ReadModels:
         numbers = [f.facts.number for f in results]
         disordered = [f.facts.number for f in results if f.disordered]
         cells = self._cell_counter()
+        open_runs: dict[tuple[str, int], tuple[Any, ...]] = {}
         for start in range(0, len(numbers), CHUNK):
             part = numbers[start : start + CHUNK]
             cells.add(_measure_rows(conn, part), -1)
+            for row in _open_measure_versions(conn, part):
+                open_runs[(row[0], row[1])] = tuple(row)
             conn.execute(delete(DossierRow).where(DossierRow.number.in_(part)))
             conn.execute(delete(MeasureRow).where(MeasureRow.dossier.in_(part)))
             for version_table, key in (
@@ -228,6 +232,7 @@ class ReadModels:
             conn.execute(delete(MeasureVersionRow).where(MeasureVersionRow.dossier.in_(part)))
         batches = self._rows_of(as_of)(results)
         for batch in batches:
+            _continue_runs(batch.measure_versions, open_runs)
             self._insert(conn, batch)
             cells.add(batch.measures)
             self._insert_versions_of(conn, batch.disordered)
@@ -249,8 +254,10 @@ class ReadModels:
             by_stream.setdefault(event.originator_id, []).append(event)
         batch = new_batch()
         for events in by_stream.values():
+            first = len(batch.measure_versions)
             for known in stream_versions(self.tracker.mapper, events):
                 add_version(batch, known, rule_set, calendar, days)
+            batch.measure_versions[first:] = merged_runs(batch.measure_versions[first:])
         self._insert(conn, batch)
 
     def _seed(self, conn: Connection, folder: FactsFolder, ids: set[UUID]) -> None:
@@ -403,6 +410,39 @@ class ReadModels:
             conn.execute(
                 update(Tracking).where(Tracking.name == PROJECTION_NAME).values(status_as_of=as_of)
             )
+
+
+def _open_measure_versions(conn: Connection, dossiers: Sequence[str]) -> Any:
+    """The `measure_version` rows known now of these dossiers (MEASURE_VERSION_COLUMNS)."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    return conn.exec_driver_sql(
+        f"SELECT {', '.join(MEASURE_VERSION_COLUMNS)} FROM measure_version "
+        f"WHERE known_until IS NULL AND dossier IN ({', '.join([mark] * len(dossiers))})",
+        tuple(dossiers),
+    )
+
+
+def _continue_runs(rows: list[Any], open_runs: dict[tuple[str, int], tuple[Any, ...]]) -> None:
+    """Join a catch-up's new measure versions to the run each clock was in.
+
+    The clock known now may be unchanged since before the dossier's latest version
+    (`merged_runs`): its row starts earlier than the versions the catch-up refolds, which
+    start at that version. The first new row of the clock continues the old run when it
+    holds the same values; otherwise the old values end where the new row starts.
+    """
+    seen: set[tuple[str, int]] = set()
+    for at, row in enumerate(list(rows)):
+        key = (row[0], row[1])
+        if key in seen:
+            continue
+        seen.add(key)
+        old = open_runs.get(key)
+        if old is None or old[2] == row[2]:
+            continue
+        if old[4:] == row[4:]:
+            rows[at] = (*row[:2], old[2], *row[3:])
+        else:
+            rows.append((*old[:3], row[2], *old[4:]))
 
 
 def _measure_rows(conn: Connection, dossiers: Sequence[str]) -> Any:

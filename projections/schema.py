@@ -12,7 +12,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 #: 2: projection_tracking.fingerprint; 3: measure.status_changes_on, indexed;
 #: 4: dossier_version and measure_version, the rows as known at any date;
 #: 5: open_until, indexed, so that a report reads only the clocks its period can count;
-#: 6: report_cell, the clocks of `measure` counted by month (projections.cells).
+#: 6: report_cell, the clocks of `measure` counted by month (projections.cells), and one
+#: measure_version row per run of versions that leave a clock unchanged.
 SCHEMA_VERSION: Final = 6
 #: The one catch-up position of the read models, in the tracking table.
 PROJECTION_NAME: Final = "casetrack_read_models"

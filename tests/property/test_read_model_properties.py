@@ -110,6 +110,30 @@ def piaf(number: str, **days: int) -> tuple[str, str, Snapshot]:
 @example([([piaf("N-1", filed_on=-3, first_info_on=4)], True), ([], True)], 50)
 # 19 is not applicable (complete, no second info yet), then a second info dated ahead stops it.
 @example([([piaf("N-1", filed_on=-9, completed_on=-2, second_info_on=3)], True), ([], True)], 50)
+# A first info, then a second info, each caught up: 17's clock (completion to notice) is
+# unchanged through three versions, and the third catch-up must continue the run its row
+# began two versions before.
+@example(
+    [
+        ([piaf("N-1", filed_on=-9, completed_on=-6, decided_on=-3, notified_on=-2)], True),
+        ([piaf("N-1", filed_on=-9, first_info_on=-8, completed_on=-6, decided_on=-3,
+               notified_on=-2)], True),
+        ([piaf("N-1", filed_on=-9, first_info_on=-8, second_info_on=-7, completed_on=-6,
+               decided_on=-3, notified_on=-2)], True),
+    ],
+    50,
+)  # fmt: skip
+# Pages of one event: the transfer order of the second week is refolded alone, on top of
+# the version its PIAF row began; 18's clock, unchanged since the first week, changes on
+# that same date, so its old run must end there.
+@example(
+    [
+        ([piaf("N-1", filed_on=-9, completed_on=-6, decided_on=-3, notified_on=-2)], True),
+        ([piaf("N-1", filed_on=-9, first_info_on=-8, completed_on=-6, decided_on=-3,
+               notified_on=-2), ("topvir", "N-1", FIRST_EXTRACT + timedelta(days=5))], True),
+    ],
+    1,
+)  # fmt: skip
 def test_catch_ups_at_any_points_give_the_rows_of_a_rebuild(
     tmp_path_factory: pytest.TempPathFactory,
     history: list[tuple[list[tuple[Any, ...]], bool]],
