@@ -169,14 +169,9 @@ def known_facts(
     another rule set or calendar, or behind the event store): the core then replays the
     events known by K, which gives what the rows give once caught up.
     """
-    state = ReadModels(tracker).state()
-    if not state.usable or state.behind:
+    if not read_models_answer(tracker):
         return None
     return queries.facts_known_at(tracker.database.url, known_at, number), None
-
-
-#: Both sides of a comparison: facts by number, and their clocks in `event_store_rows` order.
-Sides = tuple[list[Facts], list[ClockRow], list[Facts], list[ClockRow]]
 
 
 def read_models_answer(tracker: DossierTracker) -> bool:
@@ -184,25 +179,6 @@ def read_models_answer(tracker: DossierTracker) -> bool:
     calendar: then their rows give exactly what a replay gives."""
     state = ReadModels(tracker).state()
     return state.usable and not state.behind
-
-
-def stored_sides(tracker: DossierTracker, known_at: date) -> Sides | None:
-    """Facts and clocks as known at K and as known now, from the read models.
-
-    None when they cannot answer exactly (never built, another schema, rule set or
-    calendar, or behind the event store): the caller replays the event store instead.
-    The clocks come in the order `event_store_rows` gives them: by dossier number, every
-    engagement of each, in rule-set order.
-    """
-    if not read_models_answer(tracker):
-        return None
-    url = tracker.database.url
-    then_facts = queries.facts_known_at(url, known_at)
-    then = list(queries.clocks(url, applicable_only=False, known_at=known_at))
-    # The versions known now are those never replaced: the facts of `dossier`.
-    now_facts = queries.facts_known_at(url, date.max)
-    now = list(queries.clocks(url, applicable_only=False))
-    return then_facts, then, now_facts, now
 
 
 def _replayed(state: ModelState) -> str | None:
