@@ -294,8 +294,7 @@ class _CellReader:
         self.conn, self.builder, self.cells, self.buckets = conn, builder, cells, buckets
         query = builder.query
         # Columns a report does not group or filter by are summed over in SQL.
-        self.section = "section" in builder.keys or query.section is not None
-        self.prestation = "prestation" in builder.keys
+        self.section, self.prestation, _ = cells.needs
         self.filters: list[str] = []
         self.params: list[object] = []
         for column, value in (("engagement", query.engagement), ("prestation", query.prestation)):

@@ -214,8 +214,10 @@ class ReadModels:
         open_runs: dict[tuple[str, int], tuple[Any, ...]] = {}
         for start in range(0, len(numbers), CHUNK):
             part = numbers[start : start + CHUNK]
-            cells.add(_measure_rows(conn, part), -1)
-            for row in _open_measure_versions(conn, part):
+            cells.add(_rows_of(conn, "measure", MEASURE_COLUMNS, part), -1)
+            # The versions known now: the clocks' runs the refold may continue.
+            known_now = "known_until IS NULL"
+            for row in _rows_of(conn, "measure_version", MEASURE_VERSION_COLUMNS, part, known_now):
                 open_runs[(row[0], row[1])] = tuple(row)
             conn.execute(delete(DossierRow).where(DossierRow.number.in_(part)))
             conn.execute(delete(MeasureRow).where(MeasureRow.dossier.in_(part)))
@@ -412,16 +414,6 @@ class ReadModels:
             )
 
 
-def _open_measure_versions(conn: Connection, dossiers: Sequence[str]) -> Any:
-    """The `measure_version` rows known now of these dossiers (MEASURE_VERSION_COLUMNS)."""
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    return conn.exec_driver_sql(
-        f"SELECT {', '.join(MEASURE_VERSION_COLUMNS)} FROM measure_version "
-        f"WHERE known_until IS NULL AND dossier IN ({', '.join([mark] * len(dossiers))})",
-        tuple(dossiers),
-    )
-
-
 def _continue_runs(rows: list[Any], open_runs: dict[tuple[str, int], tuple[Any, ...]]) -> None:
     """Join a catch-up's new measure versions to the run each clock was in.
 
@@ -445,12 +437,16 @@ def _continue_runs(rows: list[Any], open_runs: dict[tuple[str, int], tuple[Any, 
             rows.append((*old[:3], row[2], *old[4:]))
 
 
-def _measure_rows(conn: Connection, dossiers: Sequence[str]) -> Any:
-    """The `measure` rows of these dossiers, in MEASURE_COLUMNS order."""
+def _rows_of(
+    conn: Connection, table: str, columns: Sequence[str], dossiers: Sequence[str], where: str = ""
+) -> Any:
+    """The rows of these dossiers (and `where`) in a table keyed by `dossier`, `columns`
+    in order."""
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     return conn.exec_driver_sql(
-        f"SELECT {', '.join(MEASURE_COLUMNS)} FROM measure "
-        f"WHERE dossier IN ({', '.join([mark] * len(dossiers))})",
+        f"SELECT {', '.join(columns)} FROM {table} "
+        f"WHERE {where + ' AND ' if where else ''}"
+        f"dossier IN ({', '.join([mark] * len(dossiers))})",
         tuple(dossiers),
     )
 
