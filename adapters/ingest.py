@@ -11,7 +11,8 @@ unreadable bytes, or a dossier quarantined for conflicting rows, has written not
 The second pass skips rows whose digest equals the dossier's last one, converts the
 others, and saves their events in batches (one transaction per batch). A row of a
 dossier that already holds facts from a newer PIAF extract is stale: the aggregate
-records nothing for it.
+records nothing for it. TOPVIR orders are saved the same way, a batch per transaction;
+a batch that loses a race with another writer reloads its dossiers and records again.
 """
 
 from __future__ import annotations
@@ -391,34 +392,61 @@ class Ingestor:
             progress = self._progress(path.name, len(numbers))
             for start in range(0, len(numbers), self.batch_size):
                 batch = numbers[start : start + self.batch_size]
-                existing = self._load(batch)
-                dossiers: list[Dossier] = []
+                saved = self._save_transfers(batch, orders, reader.extracted_on, summary)
                 for number in batch:
-                    ordered_on, lot, raw = orders[number]
-                    dossier = existing.get(number)
-                    if dossier is None:
-                        run.quarantine(raw.line, number, UNKNOWN_DOSSIER)
-                        continue
-                    before = dossier.facts
-                    # Read again, the order still takes the file's date as `known_on`: it
-                    # was in this file then; the earliest order stands, whatever its date.
-                    dossier.record_transfer(ordered_on, lot, reader.extracted_on)
-                    events = dossier.collect_events()
-                    if not events:
-                        summary.unchanged_rows += 1
-                    for event in events:
-                        summary.events_by_type[type(event).__name__] += 1
-                        summary.corrections += is_correction(event, before)
-                    dossier.pending_events.extend(events)
-                    dossiers.append(dossier)
-                self.tracker.save(*dossiers)
-                for dossier in dossiers:
-                    for line in (again or {}).get(dossier.facts.number, []):
+                    if number not in saved:
+                        run.quarantine(orders[number][2].line, number, UNKNOWN_DOSSIER)
+                    for line in (again or {}).get(number, []) if number in saved else ():
                         run.release(line)
                 progress.advance(len(batch))
             progress.finish()
         summary.released_rows = len(run.released)
         return summary
+
+    def _save_transfers(
+        self,
+        batch: Sequence[str],
+        orders: dict[str, tuple[date, str | None, RawRow]],
+        extracted_on: date,
+        summary: IngestSummary,
+    ) -> set[str]:
+        """Record one batch of transfer orders in one transaction, as PIAF batches are
+        saved; return the numbers of the dossiers found (the others are unknown)."""
+        mapper = self.tracker.mapper
+        for attempt in range(3):
+            existing = self._load(batch)
+            stored: list[StoredEvent] = []
+            unchanged = corrections = 0
+            for number in batch:
+                dossier = existing.get(number)
+                if dossier is None:
+                    continue
+                ordered_on, lot, _ = orders[number]
+                before = dossier.facts
+                # Read again, the order still takes the file's date as `known_on`: it was
+                # in this file then; the earliest order stands, whatever its date.
+                dossier.record_transfer(ordered_on, lot, extracted_on)
+                events = dossier.collect_events()
+                unchanged += not events
+                for event in events:
+                    corrections += is_correction(event, before)
+                    stored.append(mapper.to_stored_event(event))
+            try:
+                insert_stored_events(self.tracker.recorder, stored)
+            except IntegrityError:
+                # Another writer saved one of these dossiers meanwhile: reload and retry.
+                LOG.warning(
+                    "version conflict on a batch of %d transfers (attempt %d of 3): reloading",
+                    len(batch),
+                    attempt + 1,
+                )
+                continue
+            summary.events_by_type.update(event_names(stored))
+            summary.unchanged_rows += unchanged
+            summary.corrections += corrections
+            return set(existing)
+        msg = "could not save a batch after 3 attempts: another writer keeps changing it; rerun"
+        raise InputRefused(msg)
 
     def _topvir_again(
         self,
