@@ -70,6 +70,8 @@ class RowStateStore:
         ingested). Dates are compared in SQL: a weekly file's dossiers were all last
         listed before its day, and turning each of their dates into a `date` costs more
         than the rest of the query."""
+        if self.backend != "sqlite":
+            return self._states_by_array(numbers, day)
         found: dict[str, RowState] = {}
         seen = row_state.c.seen_on
         columns = (
@@ -87,27 +89,51 @@ class RowStateStore:
                 )
         return found
 
+    def _states_by_array(self, numbers: Sequence[str], day: date) -> dict[str, RowState]:
+        """`states` on PostgreSQL: one statement with the numbers as one array parameter,
+        instead of IN lists of 900 parameters that SQLAlchemy compiles one by one."""
+        statement = (
+            "SELECT dossier, digest, CASE WHEN seen_on > %s THEN seen_on END, "
+            "coalesce(seen_on >= %s, false) "
+            "FROM casetrack_row_state WHERE dossier = ANY(%s)"
+        )
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(statement, (day, day, list(numbers)))
+            return {
+                dossier: RowState(digest, after, listed) for dossier, digest, after, listed in rows
+            }
+
     def remember(self, digests: dict[str, str], seen_on: date) -> None:
         """Note dossiers listed by an extract of `seen_on`, with their last applied row's
         digest; called once their events are committed. `seen_on` never moves back."""
         if not digests:
             return
+        if self.backend != "sqlite":
+            self._remember_by_arrays(digests, seen_on)
+            return
         # One prepared statement run by the driver: SQLAlchemy's per-row parameter
         # processing would cost more than the insert itself.
-        day: date | str = seen_on
-        if self.backend == "sqlite":
-            mark, day = "?", seen_on.isoformat()  # SQLAlchemy's own text form of a Date
-            newest = "max(coalesce(casetrack_row_state.seen_on, ''), excluded.seen_on)"
-        else:
-            mark = "%s"
-            newest = "greatest(casetrack_row_state.seen_on, excluded.seen_on)"
+        day = seen_on.isoformat()  # SQLAlchemy's own text form of a Date
         statement = (
             "INSERT INTO casetrack_row_state (dossier, digest, seen_on) "
-            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (dossier) DO UPDATE SET "
-            f"digest = excluded.digest, seen_on = {newest}"
+            "VALUES (?, ?, ?) ON CONFLICT (dossier) DO UPDATE SET digest = excluded.digest, "
+            "seen_on = max(coalesce(casetrack_row_state.seen_on, ''), excluded.seen_on)"
         )
         with write_transaction(self.engine) as conn:
             conn.exec_driver_sql(statement, [(n, d, day) for n, d in digests.items()])
+
+    def _remember_by_arrays(self, digests: dict[str, str], seen_on: date) -> None:
+        """`remember` on PostgreSQL: one statement whose rows come from two arrays, instead
+        of an `executemany` that sends a statement per dossier."""
+        statement = (
+            "INSERT INTO casetrack_row_state (dossier, digest, seen_on) "
+            "SELECT dossier, digest, %s FROM unnest(%s::varchar[], %s::varchar[]) "
+            "AS listed (dossier, digest) "
+            "ON CONFLICT (dossier) DO UPDATE SET digest = excluded.digest, "
+            "seen_on = greatest(casetrack_row_state.seen_on, excluded.seen_on)"
+        )
+        with write_transaction(self.engine) as conn:
+            conn.exec_driver_sql(statement, (seen_on, list(digests), list(digests.values())))
 
     def quarantine(self, rows: Iterable[QuarantinedRow]) -> None:
         """Keep quarantined rows; the same file line is kept once however often it is read
