@@ -396,7 +396,8 @@ class Ingestor:
                 for number in batch:
                     if number not in saved:
                         run.quarantine(orders[number][2].line, number, UNKNOWN_DOSSIER)
-                    for line in (again or {}).get(number, []) if number in saved else ():
+                        continue
+                    for line in (again or {}).get(number, []):
                         run.release(line)
                 progress.advance(len(batch))
             progress.finish()

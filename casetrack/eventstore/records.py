@@ -75,7 +75,7 @@ def _copy_events(recorder: Any, stored: Sequence[StoredEvent]) -> None:
     """Insert stored events into PostgreSQL by COPY, in one transaction.
 
     eventsourcing's PostgreSQL recorder inserts an array of a composite type, which
-    psycopg escapes field by field in Python: two thirds of a first load's time. COPY
+    psycopg escapes field by field in Python: over half a first load's time. COPY
     writes the same columns of the recorder's own table, through the recorder's own
     connection (which turns a duplicate key into eventsourcing's IntegrityError). Before
     it, the recorder's own lock statements (`lock_table_statements`: EXCLUSIVE mode, so
