@@ -54,6 +54,11 @@ from casetrack.progress import Progress
 LOG: Final = logging.getLogger("casetrack.ingest")
 #: Dossiers per transaction: big enough that commits (fsync) cost little.
 BATCH_SIZE: Final = 5000
+#: Saves of one batch before giving up on a writer that keeps changing its dossiers.
+ATTEMPTS: Final = 3
+LOST_RACES: Final = (
+    f"could not save a batch after {ATTEMPTS} attempts: another writer keeps changing it; rerun"
+)
 ProgressFactory = Callable[[str, int], Progress]
 #: Told each file's summary as soon as the file is done (skipped ones included).
 OnFile = Callable[[IngestSummary], None]
@@ -300,7 +305,7 @@ class Ingestor:
         Returns the digests of the rows applied (stale ones left out).
         """
         mapper = self.tracker.mapper
-        for attempt in range(3):
+        for attempt in range(ATTEMPTS):
             existing = self._load((n for n, _, _ in changed), known)
             stamp = datetime.now(UTC)
             stored: list[StoredEvent] = []
@@ -319,15 +324,7 @@ class Ingestor:
                 for event in dossier.collect_events():
                     corrections += is_correction(event, before)
                     stored.append(mapper.to_stored_event(event))
-            try:
-                insert_stored_events(self.tracker.recorder, stored)
-            except IntegrityError:
-                # Another writer saved one of these dossiers meanwhile: reload and retry.
-                LOG.warning(
-                    "version conflict on a batch of %d dossiers (attempt %d of 3): reloading",
-                    len(changed),
-                    attempt + 1,
-                )
+            if not self._stored(stored, f"{len(changed)} dossiers", attempt):
                 continue
             names = event_names(stored)
             summary.events_by_type.update(names)
@@ -335,8 +332,22 @@ class Ingestor:
             summary.corrections += corrections
             summary.stale_rows += len(changed) - len(applied)
             return applied
-        msg = "could not save a batch after 3 attempts: another writer keeps changing it; rerun"
-        raise InputRefused(msg)
+        raise InputRefused(LOST_RACES)
+
+    def _stored(self, stored: list[StoredEvent], batch: str, attempt: int) -> bool:
+        """Insert a batch's events in one transaction; False when another writer saved
+        one of its dossiers meanwhile (nothing inserted: the caller reloads and retries)."""
+        try:
+            insert_stored_events(self.tracker.recorder, stored)
+        except IntegrityError:
+            LOG.warning(
+                "version conflict on a batch of %s (attempt %d of %d): reloading",
+                batch,
+                attempt + 1,
+                ATTEMPTS,
+            )
+            return False
+        return True
 
     # -- TOPVIR ----------------------------------------------------------------
 
@@ -414,7 +425,7 @@ class Ingestor:
         """Record one batch of transfer orders in one transaction, as PIAF batches are
         saved; return the numbers of the dossiers found (the others are unknown)."""
         mapper = self.tracker.mapper
-        for attempt in range(3):
+        for attempt in range(ATTEMPTS):
             existing = self._load(batch)
             stored: list[StoredEvent] = []
             unchanged = corrections = 0
@@ -432,22 +443,13 @@ class Ingestor:
                 for event in events:
                     corrections += is_correction(event, before)
                     stored.append(mapper.to_stored_event(event))
-            try:
-                insert_stored_events(self.tracker.recorder, stored)
-            except IntegrityError:
-                # Another writer saved one of these dossiers meanwhile: reload and retry.
-                LOG.warning(
-                    "version conflict on a batch of %d transfers (attempt %d of 3): reloading",
-                    len(batch),
-                    attempt + 1,
-                )
+            if not self._stored(stored, f"{len(batch)} transfers", attempt):
                 continue
             summary.events_by_type.update(event_names(stored))
             summary.unchanged_rows += unchanged
             summary.corrections += corrections
             return set(existing)
-        msg = "could not save a batch after 3 attempts: another writer keeps changing it; rerun"
-        raise InputRefused(msg)
+        raise InputRefused(LOST_RACES)
 
     def _topvir_again(
         self,
