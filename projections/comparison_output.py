@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -75,14 +76,24 @@ def write_json(comparison: Comparison, out: TextIO) -> None:
         for row in comparison.rows
     ]
     # A year's changes are some 170,000 objects: one line each, through the C encoder
-    # (an indented dump goes through the pure-Python one, three times slower).
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    # (an indented dump goes through the pure-Python one, three times slower), which
+    # asks `json_value` only for the values JSON has no type for (the dates).
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
     head = json.dumps({"figures": figures}, ensure_ascii=False, indent=1)
     out.write(head[:-2] + ',\n "changes": [')
+    values = attrgetter(*CHANGE_COLUMNS)
     for i, change in enumerate(comparison.changes):
-        record = {c: json_value(c, v) for c, v in change.record().items()}
+        record = dict(zip(CHANGE_COLUMNS, values(change), strict=True))
         out.write(("\n  " if i == 0 else ",\n  ") + encode(record))
     out.write("\n ]\n}\n" if comparison.changes else "]\n}\n")
+
+
+def _json_default(value: object) -> object:
+    found = json_value("", value)
+    if found is value:
+        msg = f"{type(value).__name__} is not JSON serialisable"
+        raise TypeError(msg)
+    return found
 
 
 def write_figures_csv(comparison: Comparison, out: TextIO) -> None:
