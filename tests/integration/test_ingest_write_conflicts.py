@@ -21,7 +21,13 @@ from adapters.ingest import Ingestor
 from casetrack.application import DossierTracker
 from casetrack.errors import InputRefused
 from casetrack.facts import Snapshot
-from tests.integration.ingest_helpers import piaf_row, release_connections, write_piaf, write_topvir
+from tests.integration.ingest_helpers import (
+    cli,
+    piaf_row,
+    release_connections,
+    write_piaf,
+    write_topvir,
+)
 
 FILED = date(2025, 1, 2)
 DECIDED = date(2025, 2, 10)
@@ -165,6 +171,44 @@ def test_a_writer_that_wins_every_race_gets_a_refusal_and_the_file_stores_nothin
     # The rerun, without the other writer, applies the file.
     ingestor._load = Ingestor._load.__get__(ingestor)  # type: ignore[method-assign]
     ingestor.ingest_topvir(path)
+    d1, d2 = tracker.facts("D1"), tracker.facts("D2")
+    assert d1 is not None and d2 is not None
+    assert (d1.ordered_on, d2.ordered_on) == (date(2025, 3, 5), date(2025, 3, 6))
+
+
+def test_the_command_stops_with_exit_2_on_lost_races_and_its_rerun_applies_the_file(
+    tracker: DossierTracker,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decided_store(tracker, tmp_path)
+    other = DossierTracker(db_url)
+    days = iter(range(20, 10, -1))
+    load = Ingestor._load
+
+    def racing_load(self: Ingestor, *args: Any, **kwargs: Any) -> Any:
+        loaded = load(self, *args, **kwargs)
+        other.record_transfer("D1", date(2025, 3, next(days)), "L9", date(2025, 3, 25))
+        return loaded
+
+    path = write_topvir(
+        tmp_path / "topvir_20250307.csv", [("D1", "05/03/2025", "L1"), ("D2", "06/03/2025", "L1")]
+    )
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(Ingestor, "_load", racing_load)
+            run = cli(capsys, "--db", db_url, "-q", "ingest", "topvir", str(path))
+    finally:
+        other.close()
+    assert run.code == 2, run.err
+    assert "another writer keeps changing it; rerun" in run.err
+    assert "Traceback" not in run.err
+    d2 = tracker.facts("D2")
+    assert d2 is not None and d2.ordered_on is None
+    again = cli(capsys, "--db", db_url, "-q", "ingest", "topvir", str(path))
+    assert again.code == 0, again.err
     d1, d2 = tracker.facts("D1"), tracker.facts("D2")
     assert d1 is not None and d2 is not None
     assert (d1.ordered_on, d2.ordered_on) == (date(2025, 3, 5), date(2025, 3, 6))
